@@ -1,0 +1,199 @@
+/* dispatch.c - what the gate does with an intercepted call.
+ *
+ * Fast path: a call nobody subscribed to and the gate does not handle itself
+ * is issued at once. Otherwise: before-hooks in plugin order (each sees the
+ * previous edits; a skip ends the chain and the real call), the real call in
+ * the client's state, after-hooks in reverse order. The client's argument
+ * registers are restored afterwards, as the kernel would leave them. */
+#include "gate.h"
+#include "../base/sys.h"
+#include "../base/mem.h"
+
+struct tl_gate_state tl_gate;
+void *tl_vdso_original[TRAPLINE_VDSO_COUNT];
+
+static inline int mask_has(const uint64_t *m, unsigned long nr)
+{
+    return nr < TRAPLINE_MAX_SYSCALLS && ((m[nr >> 6] >> (nr & 63)) & 1);
+}
+
+static inline void fill_event(struct trapline_event *ev, const struct tl_thread_block *tb)
+{
+    ev->pid = tb->pid;
+    ev->tid = tb->tid;
+    ev->context = 0;
+}
+
+/* Runs the before-hooks; returns a bit mask of the plugins whose after-hooks
+ * are owed, and sets *skipped if one of them skipped the call. */
+static uint32_t run_before(struct trapline_event *ev, struct trapline_syscall *call, int *skipped)
+{
+    uint32_t ran = 0;
+    *skipped = 0;
+    for (int i = 0; i < tl_gate.plugin_count; i++) {
+        struct tl_plugin_slot *s = &tl_gate.plugins[i];
+        if (!mask_has(s->syscalls, (unsigned long)call->nr))
+            continue;
+        ran |= 1u << i;
+        if (!s->plugin->before_syscall)
+            continue;
+        ev->context = s->context;
+        if (s->plugin->before_syscall(ev, call) == TRAPLINE_SKIP) {
+            *skipped = 1;
+            break;
+        }
+    }
+    return ran;
+}
+
+static void run_after(struct trapline_event *ev, struct trapline_syscall *call, uint32_t ran)
+{
+    for (int i = tl_gate.plugin_count - 1; i >= 0; i--) {
+        struct tl_plugin_slot *s = &tl_gate.plugins[i];
+        if (!(ran & (1u << i)) || !s->plugin->after_syscall)
+            continue;
+        ev->context = s->context;
+        s->plugin->after_syscall(ev, call);
+    }
+}
+
+static inline void args_from_frame(long *a, const struct tl_frame *f)
+{
+    a[0] = (long)f->rdi, a[1] = (long)f->rsi, a[2] = (long)f->rdx;
+    a[3] = (long)f->r10, a[4] = (long)f->r8, a[5] = (long)f->r9;
+}
+
+static inline void args_to_frame(struct tl_frame *f, const long *a)
+{
+    f->rdi = (uint64_t)a[0], f->rsi = (uint64_t)a[1], f->rdx = (uint64_t)a[2];
+    f->r10 = (uint64_t)a[3], f->r8 = (uint64_t)a[4], f->r9 = (uint64_t)a[5];
+}
+
+/* The real call, with `inside` cleared: a client handler that runs while the
+ * call blocks is client code. */
+void tl_gate_real_call_hooked(struct tl_thread_block *tb, struct tl_frame *f)
+{
+    tb->state = TL_STATE_REAL_CALL;
+    tb->inside = 0;
+    tl_gate_real_call(f);
+    tb->inside = 1;
+    tb->state = TL_STATE_AFTER;
+}
+
+void tl_gate_dispatch(struct tl_frame *f)
+{
+    struct tl_thread_block *tb = tl_tb();
+    unsigned long nr = f->rax;
+
+    if (tb->inside || !mask_has(tl_gate.hot, nr)) {
+        tl_gate_real_call(f);
+        return;
+    }
+    uint32_t outer_state = tb->state;
+    tb->inside = 1;
+    tb->state = TL_STATE_GATE;
+
+    struct trapline_event ev;
+    struct trapline_syscall call;
+    long orig[6];
+    fill_event(&ev, tb);
+    call.nr = (long)nr;
+    args_from_frame(call.args, f);
+    tl_memcpy(orig, call.args, sizeof orig);
+    call.result = 0;
+    call.site = tl_frame_site(f);
+
+    int skipped = 0;
+    uint32_t ran = 0;
+    if (mask_has(tl_gate.any_syscalls, nr))
+        ran = run_before(&ev, &call, &skipped);
+
+    if (!skipped) {
+        args_to_frame(f, call.args);
+        struct tl_special special;
+        if (!mask_has(tl_gate.internal, nr) || !tl_special_before(f, &special)) {
+            tl_gate_real_call_hooked(tb, f);
+        } else {
+            /* The gate's own handling (process.c) issues the call itself. */
+            tl_special_call(tb, f, &special);
+        }
+        call.result = (long)f->rax;
+        args_to_frame(f, orig);
+    }
+    if (ran)
+        run_after(&ev, &call, ran);
+    f->rax = (uint64_t)call.result;
+    tb->state = outer_state;
+    tb->inside = 0;
+}
+
+long tl_vdso_dispatch(long a0, long a1, long a2, long a3, long a4, int fn)
+{
+    typedef long (*vdso_fn)(long, long, long, long, long);
+    vdso_fn orig = (vdso_fn)tl_vdso_original[fn];
+    if (!(tl_gate.any_vdso & (1u << fn)))
+        return orig(a0, a1, a2, a3, a4);
+
+    struct tl_thread_block *tb = tl_tb();
+    struct trapline_event ev;
+    struct trapline_vdso_call call = { fn, { a0, a1, a2, a3, a4 }, 0 };
+    uint32_t ran = 0;
+    int skipped = 0;
+    fill_event(&ev, tb);
+    tb->inside = 1;
+    for (int i = 0; i < tl_gate.plugin_count; i++) {
+        struct tl_plugin_slot *s = &tl_gate.plugins[i];
+        if (!(s->vdso & (1u << fn)))
+            continue;
+        ran |= 1u << i;
+        ev.context = s->context;
+        if (s->plugin->before_vdso && s->plugin->before_vdso(&ev, &call) == TRAPLINE_SKIP) {
+            skipped = 1;
+            break;
+        }
+    }
+    if (!skipped) {
+        /* The original may fall back to a syscall: that one is the client's. */
+        tb->inside = 0;
+        call.result = orig(call.args[0], call.args[1], call.args[2], call.args[3], call.args[4]);
+        tb->inside = 1;
+    }
+    for (int i = tl_gate.plugin_count - 1; i >= 0; i--) {
+        struct tl_plugin_slot *s = &tl_gate.plugins[i];
+        if ((ran & (1u << i)) && s->plugin->after_vdso) {
+            ev.context = s->context;
+            s->plugin->after_vdso(&ev, &call);
+        }
+    }
+    tb->inside = 0;
+    return call.result;
+}
+
+void tl_gate_process_exit(int status, int signal)
+{
+    struct tl_thread_block *tb = tl_tb();
+    struct trapline_event ev;
+    if (tl_gate.exited)
+        return;
+    tl_gate.exited = 1;
+    fill_event(&ev, tb);
+    for (int i = tl_gate.plugin_count - 1; i >= 0; i--) {
+        struct tl_plugin_slot *s = &tl_gate.plugins[i];
+        if (s->plugin->process_exit) {
+            ev.context = s->context;
+            s->plugin->process_exit(&ev, status, signal);
+        }
+    }
+}
+
+void tl_gate_die(const char *what, const char *detail, int status)
+{
+    tl_write(2, "trapline: ", 10);
+    tl_write(2, what, tl_strlen(what));
+    if (detail) {
+        tl_write(2, ": ", 2);
+        tl_write(2, detail, tl_strlen(detail));
+    }
+    tl_write(2, "\n", 1);
+    tl_exit_group(status);
+}

@@ -1,0 +1,116 @@
+/* gate.h - the gate's state and its interface to the host.
+ *
+ * The gate is freestanding: it runs on client threads between client code
+ * and plugin hooks. The host fills `tl_gate` before the client starts and
+ * never changes it while client code runs (except through the host calls
+ * the gate itself makes). */
+#ifndef TRAPLINE_GATE_GATE_H
+#define TRAPLINE_GATE_GATE_H
+
+#include <stdint.h>
+#include "trapline/plugin.h"
+#include "../base/thread_block.h"
+#include "frame.h"
+
+#define TL_MAX_PLUGINS 16
+#define TL_MASK_WORDS (TRAPLINE_MAX_SYSCALLS / 64)
+#define TL_PATH_MAX 4096
+
+struct tl_plugin_slot {
+    const struct trapline_plugin *plugin;
+    void *context;                    /* per-process context */
+    uint64_t syscalls[TL_MASK_WORDS]; /* subscribed syscall numbers */
+    uint32_t vdso;                    /* subscribed vDSO functions */
+};
+
+/* An exec the client asked for, handed to the host. */
+enum { TL_EXEC_VIA_TRAPLINE, TL_EXEC_NATIVE_FAILS, TL_EXEC_NATIVE_RUNS };
+struct tl_exec_request {
+    long nr;        /* execve or execveat */
+    long a[5];      /* its arguments */
+    long result;    /* -errno if the exec of trapline-exec failed */
+    int native;     /* TL_EXEC_*: whether the client's own call must be issued */
+};
+
+/* Host services the gate calls on the host's thread block (see host_call.c). */
+struct tl_host_ops {
+    /* Execs trapline-exec for the client's exec (returns only on failure),
+     * or decides the client's own call must be issued. */
+    void (*exec)(struct tl_exec_request *rq);
+    /* After an executable file mapping appeared at [addr, addr+len). */
+    void (*rewrite_mapping)(uint64_t addr, uint64_t len, int fd, uint64_t offset);
+};
+
+struct tl_gate_state {
+    int plugin_count;
+    struct tl_plugin_slot plugins[TL_MAX_PLUGINS];
+    uint64_t any_syscalls[TL_MASK_WORDS]; /* union of all subscriptions */
+    uint64_t internal[TL_MASK_WORDS];     /* calls the gate handles itself */
+    uint64_t hot[TL_MASK_WORDS];          /* any_syscalls | internal */
+    int exited;                           /* process_exit hooks have run */
+    uint32_t any_vdso;
+    char exe_path[TL_PATH_MAX];           /* what /proc/self/exe means */
+    uint32_t exe_path_len;
+    uint64_t xsave_size;                  /* bytes of XSAVE state (CPUID 0xD) */
+    uint64_t xsave_mask;
+    struct tl_host_ops host;
+    uint64_t host_fs;                     /* the host main thread's TCB */
+    int32_t pid;
+};
+
+extern struct tl_gate_state tl_gate;
+
+/* Original vDSO entry points, indexed by enum trapline_vdso_fn. */
+extern void *tl_vdso_original[TRAPLINE_VDSO_COUNT];
+
+/* Assembly (gate_entry.S). */
+void tl_gate_syscall_entry(void);
+void tl_gate_real_call(struct tl_frame *f);
+__attribute__((noreturn)) void tl_gate_sigreturn(struct tl_frame *f);
+extern char tl_gate_syscall_insn[];
+long tl_vdso_clock_gettime(long, long);
+long tl_vdso_gettimeofday(long, long);
+long tl_vdso_time(long);
+long tl_vdso_getcpu(long, long, long);
+long tl_vdso_clock_getres(long, long);
+long tl_vdso_getrandom(long, long, long, long, long);
+
+/* dispatch.c */
+void tl_gate_dispatch(struct tl_frame *f);
+long tl_vdso_dispatch(long a0, long a1, long a2, long a3, long a4, int fn);
+/* Runs every plugin's process_exit hook once per image. */
+void tl_gate_process_exit(int status, int signal);
+
+/* thread.c: the calling thread's block and private stack. */
+int tl_thread_block_init(struct tl_thread_block *tb, void *stack, uint64_t size);
+
+/* host_call.c: runs fn(arg) as host code (host TCB, vector state saved). */
+void tl_gate_call_host(void (*fn)(void *), void *arg);
+
+/* plugin_host.c: the helpers handed to plugins. */
+extern const struct trapline_host tl_plugin_host;
+long tl_copy_from_client(void *dst, const void *src, uint64_t len);
+
+/* special_calls.c: calls the gate handles itself (signals, processes,
+ * mappings, /proc/self/exe). */
+struct tl_special {
+    int kind;
+    uint64_t new_sp;     /* clone: the child's stack pointer, if any */
+    long saved_arg;      /* an argument replaced for the real call */
+    int arg_index;
+};
+void tl_special_init(void);
+int tl_special_before(struct tl_frame *f, struct tl_special *sp);
+void tl_special_call(struct tl_thread_block *tb, struct tl_frame *f, struct tl_special *sp);
+void tl_gate_real_call_hooked(struct tl_thread_block *tb, struct tl_frame *f);
+
+/* proc_self.c: /proc/self/exe answered with the client's path. Returns
+ * the index of the path argument to replace with tl_gate.exe_path, -2 if
+ * the call was answered in full (readlink), or -1 if it is not about the
+ * client's executable. */
+int tl_proc_self_check(struct tl_frame *f);
+
+/* Fatal error from the gate: one line on stderr, then exit. */
+__attribute__((noreturn)) void tl_gate_die(const char *what, const char *detail, int status);
+
+#endif

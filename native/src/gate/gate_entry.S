@@ -1,0 +1,191 @@
+/* gate_entry.S - the doors between client code and the gate.
+ *
+ * tl_gate_syscall_entry: every rewritten syscall site jumps here (through
+ *   `jmp *%gs:TB_SYSCALL_ENTRY`) with the client's registers, rcx holding the
+ *   stub continuation. Nothing is written to the client's stack: the frame
+ *   goes on the private stack, and flags are saved with lahf/seto before the
+ *   first flag-changing instruction.
+ * tl_gate_real_call: issues the client's own call in the client's state.
+ * tl_vdso_*: entry points that the vDSO's symbol table is pointed at. */
+#include "../base/thread_block.h"
+#include "frame.h"
+
+    .text
+    .p2align 4
+    .globl tl_gate_syscall_entry
+    .type tl_gate_syscall_entry, @function
+tl_gate_syscall_entry:
+    mov %rax, %gs:TB_SCRATCH_RAX
+    lahf
+    seto %al
+    mov %ax, %gs:TB_SCRATCH_FLAGS
+    mov %rsp, %r11
+    /* A client handler running on the private stack nests below itself;
+     * otherwise the frame goes at stack_cur. */
+    mov %gs:TB_STACK_CUR, %rax
+    cmp %gs:TB_STACK_BASE, %r11
+    jb 1f
+    cmp %gs:TB_STACK_TOP, %r11
+    jae 1f
+    lea -128(%r11), %rax
+    and $-16, %rax
+1:  mov %rax, %rsp
+    push %r11                       /* F_RSP */
+    push %rcx                       /* F_RESUME */
+    pushfq                          /* F_RFLAGS, arithmetic bits fixed next */
+    movzwl %gs:TB_SCRATCH_FLAGS, %eax
+    movzbl %ah, %ecx                /* SF ZF AF PF CF as lahf saw them */
+    movzbl %al, %eax                /* OF */
+    shl $11, %eax
+    or %eax, %ecx
+    andq $~0x8d5, (%rsp)
+    or %rcx, (%rsp)
+    pushq %gs:TB_PRIV_RSP           /* F_SAVED_PRIV_RSP */
+    pushq %gs:TB_STACK_CUR          /* F_SAVED_STACK_CUR */
+    push %r15
+    push %r14
+    push %r13
+    push %r12
+    push %rbp
+    push %rbx
+    push %r9
+    push %r8
+    push %r10
+    push %rdx
+    push %rsi
+    push %rdi
+    pushq %gs:TB_SCRATCH_RAX        /* F_RAX */
+    mov %rsp, %rdi
+    cld
+    call tl_gate_dispatch
+    .globl tl_gate_exit
+tl_gate_exit:
+    pop %rax
+    pop %rdi
+    pop %rsi
+    pop %rdx
+    pop %r10
+    pop %r8
+    pop %r9
+    pop %rbx
+    pop %rbp
+    pop %r12
+    pop %r13
+    pop %r14
+    pop %r15
+    popq %gs:TB_STACK_CUR
+    popq %gs:TB_PRIV_RSP
+    popfq
+    mov -8(%rsp), %r11              /* rflags, as the kernel leaves r11 */
+    mov (%rsp), %rcx
+    mov 8(%rsp), %rsp
+    jmp *%rcx                       /* continuation sets rcx to the site */
+    .size tl_gate_syscall_entry, . - tl_gate_syscall_entry
+
+/* void tl_gate_real_call(struct tl_frame *f): the client's call, issued with
+ * its registers and stack pointer; f->rax receives the result. */
+    .p2align 4
+    .globl tl_gate_real_call
+    .type tl_gate_real_call, @function
+tl_gate_real_call:
+    push %rbx
+    push %rbp
+    push %r12
+    push %r13
+    push %r14
+    push %r15
+    push %rdi
+    mov %rsp, %gs:TB_PRIV_RSP
+    /* A handler interrupting the call re-enters the gate below this. */
+    lea -256(%rsp), %rax
+    and $-16, %rax
+    mov %rax, %gs:TB_STACK_CUR
+    mov F_RSI(%rdi), %rsi
+    mov F_RDX(%rdi), %rdx
+    mov F_R10(%rdi), %r10
+    mov F_R8(%rdi), %r8
+    mov F_R9(%rdi), %r9
+    mov F_RBX(%rdi), %rbx
+    mov F_RBP(%rdi), %rbp
+    mov F_R12(%rdi), %r12
+    mov F_R13(%rdi), %r13
+    mov F_R14(%rdi), %r14
+    mov F_R15(%rdi), %r15
+    mov F_RAX(%rdi), %rax
+    mov F_RSP(%rdi), %rsp
+    mov F_RDI(%rdi), %rdi
+    .globl tl_gate_syscall_insn
+tl_gate_syscall_insn:
+    syscall
+    .globl tl_gate_syscall_done
+tl_gate_syscall_done:
+    mov %gs:TB_PRIV_RSP, %rsp
+    pop %rdi
+    mov %rax, F_RAX(%rdi)
+    pop %r15
+    pop %r14
+    pop %r13
+    pop %r12
+    pop %rbp
+    pop %rbx
+    ret
+    .size tl_gate_real_call, . - tl_gate_real_call
+
+/* void tl_gate_sigreturn(struct tl_frame *f): pops the frame and issues
+ * rt_sigreturn on the client's stack. Does not return. */
+    .p2align 4
+    .globl tl_gate_sigreturn
+    .type tl_gate_sigreturn, @function
+tl_gate_sigreturn:
+    mov F_SAVED_STACK_CUR(%rdi), %rax
+    mov %rax, %gs:TB_STACK_CUR
+    mov F_SAVED_PRIV_RSP(%rdi), %rax
+    mov %rax, %gs:TB_PRIV_RSP
+    mov F_RSP(%rdi), %rsp
+    mov $15, %eax
+    syscall
+    ud2
+    .size tl_gate_sigreturn, . - tl_gate_sigreturn
+
+/* vDSO entries: function-call ABI, so rax, rcx... r11 and flags are free. */
+    .p2align 4
+    .type tl_vdso_entry, @function
+tl_vdso_entry:
+    cmpq $0, %gs:TB_INSIDE
+    jne 2f
+    mov %rsp, %r11
+    mov %gs:TB_STACK_CUR, %r10
+    cmp %gs:TB_STACK_BASE, %r11
+    jb 1f
+    cmp %gs:TB_STACK_TOP, %r11
+    jae 1f
+    lea -128(%r11), %r10
+    and $-16, %r10
+1:  mov %r10, %rsp
+    push %r11
+    push %r11
+    mov %eax, %r9d
+    call tl_vdso_dispatch
+    mov (%rsp), %rsp
+    ret
+2:  lea tl_vdso_original(%rip), %r11
+    jmp *(%r11,%rax,8)
+    .size tl_vdso_entry, . - tl_vdso_entry
+
+    .macro VDSO_ENTRY name, id
+    .globl tl_vdso_\name
+    .type tl_vdso_\name, @function
+tl_vdso_\name:
+    mov $\id, %eax
+    jmp tl_vdso_entry
+    .size tl_vdso_\name, . - tl_vdso_\name
+    .endm
+
+    VDSO_ENTRY clock_gettime, 0
+    VDSO_ENTRY gettimeofday, 1
+    VDSO_ENTRY time, 2
+    VDSO_ENTRY getcpu, 3
+    VDSO_ENTRY clock_getres, 4
+    VDSO_ENTRY getrandom, 5
+
+    .section .note.GNU-stack, "", @progbits

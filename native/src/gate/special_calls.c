@@ -1,0 +1,239 @@
+/* special_calls.c - system calls the gate handles itself.
+ *
+ * Some calls cannot simply be passed on: rt_sigreturn must run on the
+ * client's stack with the gate frame popped; a fork child must learn its new
+ * pid; exec replaces the image (plugins see the end of it); executable file
+ * mappings must be rewritten as they appear; /proc/self/exe must name the
+ * client, not trapline; %gs belongs to the gate. */
+#include "gate.h"
+#include "../base/sys.h"
+#include "../base/mem.h"
+
+#define CLONE_VM 0x100
+#define CLONE_VFORK 0x4000
+#define CLONE_THREAD 0x10000
+#define PROT_EXEC 4
+#define MAP_TYPE 0x0f
+#define MAP_PRIVATE 2
+
+enum {
+    SP_NONE, SP_SIGRETURN, SP_EXIT, SP_EXIT_GROUP, SP_FORK, SP_EXEC,
+    SP_ARCH_PRCTL, SP_MMAP, SP_MPROTECT, SP_PATH, SP_ANSWERED,
+};
+
+static void set_bit(uint64_t *m, unsigned nr) { m[nr >> 6] |= 1ull << (nr & 63); }
+
+void tl_special_init(void)
+{
+    static const unsigned short nrs[] = {
+        TL_NR_rt_sigreturn, TL_NR_exit, TL_NR_exit_group, TL_NR_clone, TL_NR_clone3,
+        TL_NR_fork, TL_NR_vfork, TL_NR_execve, TL_NR_execveat, TL_NR_arch_prctl,
+        TL_NR_mmap, TL_NR_mprotect, TL_NR_readlink, TL_NR_readlinkat, TL_NR_open,
+        TL_NR_openat, TL_NR_stat, TL_NR_lstat, TL_NR_newfstatat, TL_NR_statx,
+        TL_NR_access, TL_NR_faccessat, TL_NR_faccessat2,
+    };
+    for (unsigned i = 0; i < sizeof nrs / sizeof nrs[0]; i++)
+        set_bit(tl_gate.internal, nrs[i]);
+    for (int w = 0; w < TL_MASK_WORDS; w++)
+        tl_gate.hot[w] = tl_gate.internal[w] | tl_gate.any_syscalls[w];
+}
+
+/* Decides whether f needs the gate's own handling; may edit f. */
+int tl_special_before(struct tl_frame *f, struct tl_special *sp)
+{
+    sp->kind = SP_NONE;
+    sp->new_sp = 0;
+    switch (f->rax) {
+    case TL_NR_rt_sigreturn:
+        sp->kind = SP_SIGRETURN;
+        return 1;
+    case TL_NR_exit:
+        sp->kind = SP_EXIT;
+        return 1;
+    case TL_NR_exit_group:
+        sp->kind = SP_EXIT_GROUP;
+        return 1;
+    case TL_NR_vfork:
+        /* The child gets a copy of memory instead of the parent's: correct
+         * for every program that vfork permits (exec or _exit next). */
+        f->rax = TL_NR_fork;
+        sp->kind = SP_FORK;
+        return 1;
+    case TL_NR_fork:
+        sp->kind = SP_FORK;
+        return 1;
+    case TL_NR_clone:
+        if (f->rdi & (CLONE_VM | CLONE_THREAD))
+            tl_gate_die("threads and CLONE_VM children are not supported yet",
+                        "see docs/limitations.md", 70);
+        sp->kind = SP_FORK;
+        sp->new_sp = f->rsi;
+        return 1;
+    case TL_NR_clone3: {
+        uint64_t ca[7];
+        if (f->rsi < 56 || tl_copy_from_client(ca, (const void *)f->rdi, sizeof ca))
+            return 0; /* the kernel answers EINVAL/EFAULT itself */
+        if (ca[0] & (CLONE_VM | CLONE_THREAD))
+            tl_gate_die("threads and CLONE_VM children are not supported yet",
+                        "see docs/limitations.md", 70);
+        sp->kind = SP_FORK;
+        sp->new_sp = ca[5] ? ca[5] + ca[6] : 0;
+        return 1;
+    }
+    case TL_NR_execve:
+    case TL_NR_execveat:
+        sp->kind = SP_EXEC;
+        return 1;
+    case TL_NR_arch_prctl:
+        if (f->rdi == TL_ARCH_SET_GS)
+            tl_gate_die("the client sets %gs, which trapline owns",
+                        "programs that use %gs are not supported", 70);
+        sp->kind = SP_ARCH_PRCTL;
+        return f->rdi == TL_ARCH_SET_FS;
+    case TL_NR_mmap:
+        if (!(f->rdx & PROT_EXEC) || (long)f->r8 < 0 || (f->r10 & MAP_TYPE) != MAP_PRIVATE)
+            return 0;
+        sp->kind = SP_MMAP;
+        return 1;
+    case TL_NR_mprotect:
+        if (!(f->rdx & PROT_EXEC))
+            return 0;
+        sp->kind = SP_MPROTECT;
+        return 1;
+    default: {
+        int idx = tl_proc_self_check(f);
+        if (idx == -1)
+            return 0;
+        if (idx == -2) {
+            sp->kind = SP_ANSWERED;
+            return 1;
+        }
+        sp->kind = SP_PATH;
+        sp->arg_index = idx;
+        uint64_t *slot = idx == 0 ? &f->rdi : &f->rsi;
+        sp->saved_arg = (long)*slot;
+        *slot = (uint64_t)tl_gate.exe_path;
+        return 1;
+    }
+    }
+}
+
+struct rewrite_args {
+    uint64_t addr, len, offset;
+    int fd;
+};
+
+static void host_rewrite(void *p)
+{
+    struct rewrite_args *a = p;
+    tl_gate.host.rewrite_mapping(a->addr, a->len, a->fd, a->offset);
+}
+
+static void fork_child(struct tl_thread_block *tb)
+{
+    struct trapline_event ev;
+    tb->pid = (int32_t)tl_getpid();
+    tb->tid = (int32_t)tl_gettid();
+    tl_gate.pid = tb->pid;
+    tl_gate.exited = 0;
+    ev.pid = tb->pid;
+    ev.tid = tb->tid;
+    for (int i = 0; i < tl_gate.plugin_count; i++) {
+        struct tl_plugin_slot *s = &tl_gate.plugins[i];
+        if (s->plugin->fork_child) {
+            ev.context = s->context;
+            s->plugin->fork_child(&ev, &s->context);
+        }
+    }
+}
+
+static void fork_parent(struct tl_thread_block *tb, long child)
+{
+    struct trapline_event ev = { tb->pid, tb->tid, 0 };
+    for (int i = 0; i < tl_gate.plugin_count; i++) {
+        struct tl_plugin_slot *s = &tl_gate.plugins[i];
+        if (s->plugin->fork_parent) {
+            ev.context = s->context;
+            s->plugin->fork_parent(&ev, (int32_t)child);
+        }
+    }
+}
+
+static void host_exec(void *p)
+{
+    tl_gate.host.exec(p);
+}
+
+static void exec_call(struct tl_thread_block *tb, struct tl_frame *f)
+{
+    struct tl_exec_request rq = { (long)f->rax, { (long)f->rdi, (long)f->rsi, (long)f->rdx,
+                                  (long)f->r10, (long)f->r8 }, 0, 0 };
+    tl_gate_call_host(host_exec, &rq);
+    if (rq.native == TL_EXEC_VIA_TRAPLINE) {
+        f->rax = (uint64_t)rq.result;
+        return;
+    }
+    /* The image ends here if the native exec succeeds. */
+    if (rq.native == TL_EXEC_NATIVE_RUNS)
+        tl_gate_process_exit(0, 0);
+    tl_gate_real_call_hooked(tb, f);
+    tl_gate.exited = 0;
+}
+
+void tl_special_call(struct tl_thread_block *tb, struct tl_frame *f, struct tl_special *sp)
+{
+    switch (sp->kind) {
+    case SP_SIGRETURN:
+        tb->inside = 0;
+        tb->state = TL_STATE_CLIENT;
+        tl_gate_sigreturn(f);
+    case SP_EXIT:
+    case SP_EXIT_GROUP:
+        tl_gate_process_exit((int)(f->rdi & 0xff), 0);
+        tb->state = TL_STATE_EXITING;
+        tl_gate_real_call(f);
+        return;
+    case SP_FORK:
+        tl_gate_real_call_hooked(tb, f);
+        if (f->rax == 0) {
+            fork_child(tb);
+            if (sp->new_sp)
+                f->rsp = sp->new_sp;
+        } else if ((long)f->rax > 0) {
+            fork_parent(tb, (long)f->rax);
+        }
+        return;
+    case SP_EXEC:
+        exec_call(tb, f);
+        return;
+    case SP_ARCH_PRCTL:
+        tl_gate_real_call_hooked(tb, f);
+        if (f->rax == 0)
+            tb->client_fs = f->rsi;
+        return;
+    case SP_MMAP:
+    case SP_MPROTECT: {
+        tl_gate_real_call_hooked(tb, f);
+        if (tl_is_err(f->rax))
+            return;
+        struct rewrite_args a;
+        a.addr = sp->kind == SP_MMAP ? f->rax : f->rdi;
+        a.len = f->rsi;
+        a.fd = sp->kind == SP_MMAP ? (int)f->r8 : -1;
+        a.offset = sp->kind == SP_MMAP ? f->r9 : 0;
+        tl_gate_call_host(host_rewrite, &a);
+        return;
+    }
+    case SP_PATH:
+        tl_gate_real_call_hooked(tb, f);
+        if (sp->arg_index == 0)
+            f->rdi = (uint64_t)sp->saved_arg;
+        else
+            f->rsi = (uint64_t)sp->saved_arg;
+        return;
+    case SP_ANSWERED:
+        return;
+    default:
+        tl_gate_real_call_hooked(tb, f);
+    }
+}

@@ -1,0 +1,62 @@
+/* launch_record.h - what one trapline-exec hands the next.
+ *
+ * `trapline run` and every exec the client makes start trapline-exec afresh
+ * with the client's own argv and one environment variable,
+ * TRAPLINE_LAUNCH, holding this record. Format (version 1): fields joined
+ * by ';', each `key=value`, values percent-encoded (%, ; and bytes outside
+ * 0x21-0x7e become %XX):
+ *
+ *   v=1                 format version (required, first)
+ *   exe=PATH            the program to run, as execve would be given it
+ *   plugin=SPEC         one per plugin, in order: NAME or PATH.so, with
+ *                       :key=value options
+ *   stash=INDEX:VAR     a client variable the host's ld.so must not see
+ *                       (LD_*, GLIBC_TUNABLES, MALLOC_*, MIMALLOC_*), with its
+ *                       index in the client's environment
+ *   tunables=1          trapline added GLIBC_TUNABLES for the host (remove it)
+ *   nofollow=1          exec'd programs run natively
+ *
+ * Unknown keys are an error: a record is only read by the trapline that
+ * wrote it (or the same build after exec). */
+#ifndef TRAPLINE_HOST_LAUNCH_RECORD_H
+#define TRAPLINE_HOST_LAUNCH_RECORD_H
+
+#include <stddef.h>
+
+#define TL_LAUNCH_VAR "TRAPLINE_LAUNCH"
+#define TL_MAX_PLUGIN_SPECS 16
+#define TL_MAX_STASH 64
+
+struct tl_launch_record {
+    char *exe;
+    char *plugins[TL_MAX_PLUGIN_SPECS];
+    int plugin_count;
+    struct {
+        int index;
+        char *var;  /* NAME=VALUE */
+    } stash[TL_MAX_STASH];
+    int stash_count;
+    int added_tunables;
+    int no_follow;
+};
+
+/* True for variables that belong to the client and must not reach the
+ * host's ld.so or allocator. */
+int tl_launch_is_client_only(const char *var);
+
+/* Parses `text` into rec (strings are malloc'd). 0, or -1 if malformed. */
+int tl_launch_parse(const char *text, struct tl_launch_record *rec);
+
+/* Formats rec as "TRAPLINE_LAUNCH=...", malloc'd. */
+char *tl_launch_format(const struct tl_launch_record *rec);
+
+/* Builds the environment to exec trapline-exec with: client_env minus the
+ * client-only variables (stashed into rec), plus GLIBC_TUNABLES for the
+ * host and the record itself. malloc'd, NULL-terminated. */
+char **tl_launch_host_env(char *const *client_env, struct tl_launch_record *rec);
+
+/* Rebuilds the client's environment from the host's (removing what the
+ * launch added, putting stashed variables back at their places). */
+char **tl_launch_client_env(char *const *host_env, const struct tl_launch_record *rec);
+
+#endif

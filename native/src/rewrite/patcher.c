@@ -1,0 +1,197 @@
+/* patcher.c - stubs and jumps.
+ *
+ * A window [start, start+len) becomes `jmp stub` (the rest int3). The stub
+ * holds the window's instructions before the syscall, then
+ *
+ *     lea  cont(%rip), %rcx       ; rcx and r11 are dead at a syscall
+ *     jmp  *%gs:TB_SYSCALL_ENTRY
+ *   cont:
+ *     movabs $site+2, %rcx        ; rcx as the kernel leaves it
+ *
+ * then the instructions after the syscall, then a jump back to the window's
+ * end. RIP-relative operands are re-aimed; nothing else is relocated
+ * because the planner admits no branches into a window. */
+#include "patcher.h"
+#include "../base/thread_block.h"
+#include <Zydis/Zydis.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#define STUB_MAX 96          /* bytes per stub, generous */
+#define GIB2 0x7fff0000ll
+
+struct stub_area {
+    uint64_t start, end;
+};
+static struct stub_area areas[1024];
+static size_t area_count;
+
+int tl_is_stub_address(uint64_t addr)
+{
+    for (size_t i = 0; i < area_count; i++)
+        if (addr >= areas[i].start && addr < areas[i].end)
+            return 1;
+    return 0;
+}
+
+static int near(uint64_t a, uint64_t b)
+{
+    int64_t d = (int64_t)(a - b);
+    return d > -GIB2 && d < GIB2;
+}
+
+/* An anonymous area of `size` bytes within reach of [lo, hi). */
+static uint8_t *alloc_near(uint64_t lo, uint64_t hi, size_t size)
+{
+    const uint64_t step = 1 << 20;
+    for (uint64_t k = 1; k < 2000; k++) {
+        for (int side = 0; side < 2; side++) {
+            uint64_t at = side == 0 ? ((lo & ~(step - 1)) - k * step)
+                                    : (((hi + step - 1) & ~(step - 1)) + (k - 1) * step);
+            if (at < 0x10000 || !near(at, hi) || !near(at + size, lo))
+                continue;
+            void *p = mmap((void *)at, size, PROT_READ | PROT_WRITE,
+                           MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+            if (p == MAP_FAILED)
+                continue;
+            if ((uint64_t)p == at)
+                return p;
+            munmap(p, size); /* an old kernel ignored NOREPLACE */
+        }
+    }
+    return NULL;
+}
+
+static ZydisDecoder decoder;
+
+/* Copies one instruction from `from` (runtime address) to `to`, re-aiming a
+ * RIP-relative operand. Returns its length, or 0 if it cannot move there. */
+static size_t relocate(uint8_t *to, uint64_t from)
+{
+    ZydisDecodedInstruction in;
+    ZydisDecoderContext ctx;
+    if (!ZYAN_SUCCESS(ZydisDecoderDecodeInstruction(&decoder, &ctx, (const void *)from, 15, &in)))
+        return 0;
+    memcpy(to, (const void *)from, in.length);
+    if ((in.attributes & ZYDIS_ATTRIB_HAS_MODRM) && in.raw.modrm.mod == 0 && in.raw.modrm.rm == 5) {
+        if (in.raw.disp.size != 32)
+            return 0;
+        uint64_t target = from + in.length + (uint64_t)in.raw.disp.value;
+        int64_t disp = (int64_t)(target - ((uint64_t)to + in.length));
+        if (disp != (int32_t)disp)
+            return 0;
+        int32_t d32 = (int32_t)disp;
+        memcpy(to + in.raw.disp.offset, &d32, 4);
+    }
+    return in.length;
+}
+
+static uint8_t *emit_jmp(uint8_t *p, uint64_t target)
+{
+    int64_t rel = (int64_t)(target - ((uint64_t)p + 5));
+    if (rel == (int32_t)rel) {
+        int32_t r = (int32_t)rel;
+        *p++ = 0xe9;
+        memcpy(p, &r, 4);
+        return p + 4;
+    }
+    static const uint8_t abs_jmp[6] = { 0xff, 0x25, 0, 0, 0, 0 }; /* jmp *0(%rip) */
+    memcpy(p, abs_jmp, 6);
+    memcpy(p + 6, &target, 8);
+    return p + 14;
+}
+
+/* Writes the stub for window w (runtime addresses) at p; returns its end. */
+static uint8_t *emit_stub(uint8_t *p, uint64_t start, uint64_t site, uint64_t end)
+{
+    for (uint64_t pc = start; pc < site;) {
+        size_t n = relocate(p, pc);
+        if (!n)
+            return NULL;
+        p += n, pc += n;
+    }
+    static const uint8_t lea_rcx[3] = { 0x48, 0x8d, 0x0d };
+    static const uint8_t jmp_gs[4] = { 0x65, 0xff, 0x24, 0x25 };
+    int32_t disp = 8, entry = TB_SYSCALL_ENTRY;
+    memcpy(p, lea_rcx, 3), memcpy(p + 3, &disp, 4), p += 7;
+    memcpy(p, jmp_gs, 4), memcpy(p + 4, &entry, 4), p += 8;
+    uint64_t next = site + 2;
+    *p++ = 0x48, *p++ = 0xb9; /* movabs $next, %rcx */
+    memcpy(p, &next, 8), p += 8;
+    for (uint64_t pc = site + 2; pc < end;) {
+        size_t n = relocate(p, pc);
+        if (!n)
+            return NULL;
+        p += n, pc += n;
+    }
+    return emit_jmp(p, end);
+}
+
+static int window_intact(uint64_t start, uint64_t site, uint64_t end)
+{
+    const uint8_t *s = (const uint8_t *)site;
+    if (s[0] != 0x0f || s[1] != 0x05)
+        return 0;
+    /* Instruction boundaries must still fall where the plan says. */
+    for (uint64_t pc = start; pc < end;) {
+        ZydisDecodedInstruction in;
+        ZydisDecoderContext ctx;
+        if (pc == site) {
+            pc += 2;
+            continue;
+        }
+        if (!ZYAN_SUCCESS(ZydisDecoderDecodeInstruction(&decoder, &ctx, (const void *)pc, end - pc, &in)))
+            return 0;
+        pc += in.length;
+        if (pc > site && pc - in.length < site)
+            return 0;
+    }
+    return 1;
+}
+
+size_t tl_patch_sites(const struct tl_plan *plan, uint64_t bias, uint64_t lo, uint64_t hi, int prot)
+{
+    static int ready;
+    if (!ready) {
+        ZydisDecoderInit(&decoder, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
+        ready = 1;
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < plan->count; i++)
+        if (plan->sites[i].start + bias >= lo && plan->sites[i].start + plan->sites[i].len + bias <= hi)
+            n++;
+    if (!n)
+        return 0;
+    size_t size = (n * STUB_MAX + 4095) & ~4095ul;
+    uint8_t *area = alloc_near(lo, hi, size);
+    if (!area)
+        return 0;
+    uint8_t *p = area;
+    size_t patched = 0;
+    uint64_t page_lo = lo & ~4095ul, page_hi = (hi + 4095) & ~4095ul;
+    if (mprotect((void *)page_lo, page_hi - page_lo, PROT_READ | PROT_WRITE) != 0) {
+        munmap(area, size);
+        return 0;
+    }
+    for (size_t i = 0; i < plan->count; i++) {
+        const struct tl_site *s = &plan->sites[i];
+        uint64_t start = s->start + bias, site = s->site + bias, end = start + s->len;
+        if (start < lo || end > hi || !window_intact(start, site, end))
+            continue;
+        uint8_t *stub_end = emit_stub(p, start, site, end);
+        if (!stub_end)
+            continue;
+        uint8_t *w = (uint8_t *)start;
+        int32_t rel = (int32_t)((uint64_t)p - (start + 5));
+        w[0] = 0xe9;
+        memcpy(w + 1, &rel, 4);
+        memset(w + 5, 0xcc, s->len - 5);
+        p = (uint8_t *)(((uint64_t)stub_end + 15) & ~15ul);
+        patched++;
+    }
+    mprotect((void *)page_lo, page_hi - page_lo, prot);
+    mprotect(area, size, PROT_READ | PROT_EXEC);
+    if (area_count < sizeof areas / sizeof areas[0])
+        areas[area_count++] = (struct stub_area){ (uint64_t)area, (uint64_t)area + size };
+    return patched;
+}

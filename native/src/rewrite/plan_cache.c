@@ -1,0 +1,112 @@
+/* plan_cache.c - $XDG_CACHE_HOME/trapline/plans/KEY, else ~/.cache/...
+ *
+ * File: magic "TLPLAN" + format version, then the counts and the sites as
+ * written in memory. A file that does not parse is ignored and replaced. */
+#include "plan_cache.h"
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define PLAN_MAGIC "TLPLAN03"
+
+struct plan_header {
+    char magic[8];
+    uint64_t count, found, unpatchable, swept;
+};
+
+void tl_plan_key(const struct tl_elf_image *img, const struct stat *st, char key[64])
+{
+    static const char hex[] = "0123456789abcdef";
+    if (img->build_id_len) {
+        char *p = key;
+        for (size_t i = 0; i < img->build_id_len; i++) {
+            *p++ = hex[img->build_id[i] >> 4];
+            *p++ = hex[img->build_id[i] & 15];
+        }
+        *p = 0;
+        return;
+    }
+    uint64_t h = 1469598103934665603ull;
+    uint64_t parts[5] = { st ? st->st_dev : 0, st ? st->st_ino : 0, st ? (uint64_t)st->st_size : img->size,
+                          st ? (uint64_t)st->st_mtim.tv_sec : 0, st ? (uint64_t)st->st_mtim.tv_nsec : 0 };
+    for (int i = 0; i < 5; i++)
+        for (int b = 0; b < 8; b++)
+            h = (h ^ ((parts[i] >> (8 * b)) & 0xff)) * 1099511628211ull;
+    snprintf(key, 64, "file-%016llx", (unsigned long long)h);
+}
+
+static int cache_path(const char *key, char *out, size_t size, int make_dirs)
+{
+    const char *base = getenv("XDG_CACHE_HOME");
+    char dir[4096];
+    if (base && *base)
+        snprintf(dir, sizeof dir, "%s", base);
+    else if (getenv("HOME"))
+        snprintf(dir, sizeof dir, "%s/.cache", getenv("HOME"));
+    else
+        return -1;
+    if (make_dirs) {
+        mkdir(dir, 0700);
+        strncat(dir, "/trapline", sizeof dir - strlen(dir) - 1);
+        mkdir(dir, 0700);
+        strncat(dir, "/plans", sizeof dir - strlen(dir) - 1);
+        mkdir(dir, 0700);
+    } else {
+        strncat(dir, "/trapline/plans", sizeof dir - strlen(dir) - 1);
+    }
+    return snprintf(out, size, "%s/%s", dir, key) >= (int)size ? -1 : 0;
+}
+
+int tl_plan_cache_load(const char *key, struct tl_plan *plan)
+{
+    char path[4200];
+    struct plan_header h;
+    if (cache_path(key, path, sizeof path, 0))
+        return -1;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    memset(plan, 0, sizeof *plan);
+    if (read(fd, &h, sizeof h) != sizeof h || memcmp(h.magic, PLAN_MAGIC, 8) || h.count > (1u << 24)) {
+        close(fd);
+        return -1;
+    }
+    size_t bytes = h.count * sizeof(struct tl_site);
+    plan->sites = malloc(bytes ? bytes : 1);
+    if (read(fd, plan->sites, bytes) != (ssize_t)bytes) {
+        close(fd);
+        tl_plan_free(plan);
+        return -1;
+    }
+    close(fd);
+    plan->count = h.count;
+    plan->found = h.found;
+    plan->unpatchable = h.unpatchable;
+    plan->swept = h.swept;
+    return 0;
+}
+
+void tl_plan_cache_store(const char *key, const struct tl_plan *plan)
+{
+    char path[4200], tmp[4300];
+    if (cache_path(key, path, sizeof path, 1))
+        return;
+    snprintf(tmp, sizeof tmp, "%s.%d.tmp", path, (int)getpid());
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return;
+    struct plan_header h;
+    memcpy(h.magic, PLAN_MAGIC, 8);
+    h.count = plan->count;
+    h.found = plan->found;
+    h.unpatchable = plan->unpatchable;
+    h.swept = plan->swept;
+    size_t bytes = plan->count * sizeof(struct tl_site);
+    int ok = write(fd, &h, sizeof h) == sizeof h &&
+             write(fd, plan->sites, bytes) == (ssize_t)bytes;
+    close(fd);
+    if (!ok || rename(tmp, path) != 0)
+        unlink(tmp);
+}

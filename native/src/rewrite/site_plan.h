@@ -1,0 +1,32 @@
+/* site_plan.h - which syscall instructions of an object can be rewritten,
+ * and which instructions move with each into its stub. */
+#ifndef TRAPLINE_REWRITE_SITE_PLAN_H
+#define TRAPLINE_REWRITE_SITE_PLAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "elf_image.h"
+
+/* One patchable site. Addresses are the object's virtual addresses. The
+ * window [start, start + len) holds whole instructions, the syscall among
+ * them, none of them a jump target except `start`, none a branch or call. */
+struct tl_site {
+    uint64_t site;   /* the syscall instruction */
+    uint64_t start;  /* first byte of the window: becomes `jmp stub` */
+    uint32_t len;    /* window length, >= 5 */
+    uint32_t unused;
+};
+
+struct tl_plan {
+    struct tl_site *sites;  /* malloc'd, sorted by site */
+    size_t count;           /* patchable sites */
+    size_t found;           /* syscall instructions found */
+    size_t unpatchable;     /* found but left to the backstop */
+    size_t swept;           /* found by a sweep with no function bounds */
+};
+
+/* Plans every `syscall` instruction in the executable segments of img. */
+int tl_plan_object(const struct tl_elf_image *img, struct tl_plan *plan);
+void tl_plan_free(struct tl_plan *plan);
+
+#endif
