@@ -20,6 +20,33 @@
 
 #ifndef __ASSEMBLER__
 #include <stdint.h>
+#include "trapline/plugin.h"
+
+#define TL_MAX_PLUGINS 16
+#define TL_MASK_WORDS (TRAPLINE_MAX_SYSCALLS / 64)
+
+/* One plugin's hooks and subscriptions, as the hot path needs them. */
+struct tl_hook_slot {
+    int (*before_syscall)(const struct trapline_event *, struct trapline_syscall *);
+    void (*after_syscall)(const struct trapline_event *, struct trapline_syscall *);
+    int (*before_vdso)(const struct trapline_event *, struct trapline_vdso_call *);
+    void (*after_vdso)(const struct trapline_event *, struct trapline_vdso_call *);
+    void *context;
+    uint64_t syscalls[TL_MASK_WORDS];
+    uint32_t vdso;
+};
+
+/* Everything an intercepted call reads, copied into each thread block so
+ * that a call touches one trapline data page: on this machine (PTI, no
+ * PCID) every page touched after a syscall is a TLB miss. */
+struct tl_dispatch {
+    uint64_t hot[TL_MASK_WORDS];          /* subscribed | handled by the gate */
+    uint64_t any_syscalls[TL_MASK_WORDS]; /* union of subscriptions */
+    uint64_t internal[TL_MASK_WORDS];     /* calls the gate handles itself */
+    uint32_t any_vdso;
+    uint32_t count;
+    struct tl_hook_slot slot[TL_MAX_PLUGINS];
+};
 
 /* Where a thread is, for the signal rules of DESIGN §3. */
 enum tl_thread_state {
@@ -46,7 +73,15 @@ struct tl_thread_block {
     int32_t pid, tid;
     uint32_t state;         /* enum tl_thread_state of the innermost frame */
     uint32_t depth;         /* gate frames live on this thread */
-    void *process;          /* struct tl_process of the process it belongs to */
+    struct tl_dispatch dispatch;
+};
+
+/* A thread's private stack with its block on top, in one mapping: the
+ * frame of a call and the block share a page. */
+#define TL_PRIVATE_STACK_SIZE (256 * 1024)
+struct tl_thread_area {
+    char stack[TL_PRIVATE_STACK_SIZE - ((sizeof(struct tl_thread_block) + 63) & ~63ul)];
+    struct tl_thread_block tb __attribute__((aligned(64)));
 };
 
 #define TL_TB_CHECK(field, off) \
@@ -67,8 +102,5 @@ static inline struct tl_thread_block *tl_tb(void)
     return tb;
 }
 #endif
-
-/* Size of a thread's private stack: gate frames, hooks, nested frames. */
-#define TL_PRIVATE_STACK_SIZE (256 * 1024)
 
 #endif

@@ -26,19 +26,20 @@ static inline void fill_event(struct trapline_event *ev, const struct tl_thread_
 
 /* Runs the before-hooks; returns a bit mask of the plugins whose after-hooks
  * are owed, and sets *skipped if one of them skipped the call. */
-static uint32_t run_before(struct trapline_event *ev, struct trapline_syscall *call, int *skipped)
+static uint32_t run_before(const struct tl_dispatch *d, struct trapline_event *ev,
+                           struct trapline_syscall *call, int *skipped)
 {
     uint32_t ran = 0;
     *skipped = 0;
-    for (int i = 0; i < tl_gate.plugin_count; i++) {
-        struct tl_plugin_slot *s = &tl_gate.plugins[i];
+    for (uint32_t i = 0; i < d->count; i++) {
+        const struct tl_hook_slot *s = &d->slot[i];
         if (!mask_has(s->syscalls, (unsigned long)call->nr))
             continue;
         ran |= 1u << i;
-        if (!s->plugin->before_syscall)
+        if (!s->before_syscall)
             continue;
         ev->context = s->context;
-        if (s->plugin->before_syscall(ev, call) == TRAPLINE_SKIP) {
+        if (s->before_syscall(ev, call) == TRAPLINE_SKIP) {
             *skipped = 1;
             break;
         }
@@ -46,14 +47,15 @@ static uint32_t run_before(struct trapline_event *ev, struct trapline_syscall *c
     return ran;
 }
 
-static void run_after(struct trapline_event *ev, struct trapline_syscall *call, uint32_t ran)
+static void run_after(const struct tl_dispatch *d, struct trapline_event *ev,
+                      struct trapline_syscall *call, uint32_t ran)
 {
-    for (int i = tl_gate.plugin_count - 1; i >= 0; i--) {
-        struct tl_plugin_slot *s = &tl_gate.plugins[i];
-        if (!(ran & (1u << i)) || !s->plugin->after_syscall)
+    for (int i = (int)d->count - 1; i >= 0; i--) {
+        const struct tl_hook_slot *s = &d->slot[i];
+        if (!(ran & (1u << i)) || !s->after_syscall)
             continue;
         ev->context = s->context;
-        s->plugin->after_syscall(ev, call);
+        s->after_syscall(ev, call);
     }
 }
 
@@ -85,7 +87,8 @@ void tl_gate_dispatch(struct tl_frame *f)
     struct tl_thread_block *tb = tl_tb();
     unsigned long nr = f->rax;
 
-    if (tb->inside || !mask_has(tl_gate.hot, nr)) {
+    const struct tl_dispatch *d = &tb->dispatch;
+    if (tb->inside || !mask_has(d->hot, nr)) {
         tl_gate_real_call(f);
         return;
     }
@@ -105,13 +108,13 @@ void tl_gate_dispatch(struct tl_frame *f)
 
     int skipped = 0;
     uint32_t ran = 0;
-    if (mask_has(tl_gate.any_syscalls, nr))
-        ran = run_before(&ev, &call, &skipped);
+    if (mask_has(d->any_syscalls, nr))
+        ran = run_before(d, &ev, &call, &skipped);
 
     if (!skipped) {
         args_to_frame(f, call.args);
         struct tl_special special;
-        if (!mask_has(tl_gate.internal, nr) || !tl_special_before(f, &special)) {
+        if (!mask_has(d->internal, nr) || !tl_special_before(f, &special)) {
             tl_gate_real_call_hooked(tb, f);
         } else {
             /* The gate's own handling (process.c) issues the call itself. */
@@ -121,7 +124,7 @@ void tl_gate_dispatch(struct tl_frame *f)
         args_to_frame(f, orig);
     }
     if (ran)
-        run_after(&ev, &call, ran);
+        run_after(d, &ev, &call, ran);
     f->rax = (uint64_t)call.result;
     tb->state = outer_state;
     tb->inside = 0;
@@ -131,23 +134,24 @@ long tl_vdso_dispatch(long a0, long a1, long a2, long a3, long a4, int fn)
 {
     typedef long (*vdso_fn)(long, long, long, long, long);
     vdso_fn orig = (vdso_fn)tl_vdso_original[fn];
-    if (!(tl_gate.any_vdso & (1u << fn)))
+    struct tl_thread_block *tb = tl_tb();
+    const struct tl_dispatch *d = &tb->dispatch;
+    if (!(d->any_vdso & (1u << fn)))
         return orig(a0, a1, a2, a3, a4);
 
-    struct tl_thread_block *tb = tl_tb();
     struct trapline_event ev;
     struct trapline_vdso_call call = { fn, { a0, a1, a2, a3, a4 }, 0 };
     uint32_t ran = 0;
     int skipped = 0;
     fill_event(&ev, tb);
     tb->inside = 1;
-    for (int i = 0; i < tl_gate.plugin_count; i++) {
-        struct tl_plugin_slot *s = &tl_gate.plugins[i];
+    for (uint32_t i = 0; i < d->count; i++) {
+        const struct tl_hook_slot *s = &d->slot[i];
         if (!(s->vdso & (1u << fn)))
             continue;
         ran |= 1u << i;
         ev.context = s->context;
-        if (s->plugin->before_vdso && s->plugin->before_vdso(&ev, &call) == TRAPLINE_SKIP) {
+        if (s->before_vdso && s->before_vdso(&ev, &call) == TRAPLINE_SKIP) {
             skipped = 1;
             break;
         }
@@ -158,11 +162,11 @@ long tl_vdso_dispatch(long a0, long a1, long a2, long a3, long a4, int fn)
         call.result = orig(call.args[0], call.args[1], call.args[2], call.args[3], call.args[4]);
         tb->inside = 1;
     }
-    for (int i = tl_gate.plugin_count - 1; i >= 0; i--) {
-        struct tl_plugin_slot *s = &tl_gate.plugins[i];
-        if ((ran & (1u << i)) && s->plugin->after_vdso) {
+    for (int i = (int)d->count - 1; i >= 0; i--) {
+        const struct tl_hook_slot *s = &d->slot[i];
+        if ((ran & (1u << i)) && s->after_vdso) {
             ev.context = s->context;
-            s->plugin->after_vdso(&ev, &call);
+            s->after_vdso(&ev, &call);
         }
     }
     tb->inside = 0;

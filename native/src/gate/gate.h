@@ -12,10 +12,10 @@
 #include "../base/thread_block.h"
 #include "frame.h"
 
-#define TL_MAX_PLUGINS 16
-#define TL_MASK_WORDS (TRAPLINE_MAX_SYSCALLS / 64)
 #define TL_PATH_MAX 4096
 
+/* A loaded plugin. The hot-path copy of its hooks and masks lives in each
+ * thread block (struct tl_dispatch); this is the authoritative one. */
 struct tl_plugin_slot {
     const struct trapline_plugin *plugin;
     void *context;                    /* per-process context */
@@ -44,11 +44,8 @@ struct tl_host_ops {
 struct tl_gate_state {
     int plugin_count;
     struct tl_plugin_slot plugins[TL_MAX_PLUGINS];
-    uint64_t any_syscalls[TL_MASK_WORDS]; /* union of all subscriptions */
-    uint64_t internal[TL_MASK_WORDS];     /* calls the gate handles itself */
-    uint64_t hot[TL_MASK_WORDS];          /* any_syscalls | internal */
+    uint32_t any_vdso;                    /* union of vDSO subscriptions */
     int exited;                           /* process_exit hooks have run */
-    uint32_t any_vdso;
     char exe_path[TL_PATH_MAX];           /* what /proc/self/exe means */
     uint32_t exe_path_len;
     uint64_t xsave_size;                  /* bytes of XSAVE state (CPUID 0xD) */
@@ -82,7 +79,9 @@ long tl_vdso_dispatch(long a0, long a1, long a2, long a3, long a4, int fn);
 void tl_gate_process_exit(int status, int signal);
 
 /* thread.c: the calling thread's block and private stack. */
-int tl_thread_block_init(struct tl_thread_block *tb, void *stack, uint64_t size);
+int tl_thread_area_init(struct tl_thread_area *area);
+/* Copies plugin hooks, contexts and masks into tb's dispatch table. */
+void tl_dispatch_fill(struct tl_thread_block *tb);
 
 /* host_call.c: runs fn(arg) as host code (host TCB, vector state saved). */
 void tl_gate_call_host(void (*fn)(void *), void *arg);
@@ -99,7 +98,7 @@ struct tl_special {
     long saved_arg;      /* an argument replaced for the real call */
     int arg_index;
 };
-void tl_special_init(void);
+void tl_special_init(struct tl_dispatch *d);
 int tl_special_before(struct tl_frame *f, struct tl_special *sp);
 void tl_special_call(struct tl_thread_block *tb, struct tl_frame *f, struct tl_special *sp);
 void tl_gate_real_call_hooked(struct tl_thread_block *tb, struct tl_frame *f);

@@ -23,7 +23,7 @@ enum {
 
 static void set_bit(uint64_t *m, unsigned nr) { m[nr >> 6] |= 1ull << (nr & 63); }
 
-void tl_special_init(void)
+void tl_special_init(struct tl_dispatch *d)
 {
     static const unsigned short nrs[] = {
         TL_NR_rt_sigreturn, TL_NR_exit, TL_NR_exit_group, TL_NR_clone, TL_NR_clone3,
@@ -33,9 +33,7 @@ void tl_special_init(void)
         TL_NR_access, TL_NR_faccessat, TL_NR_faccessat2,
     };
     for (unsigned i = 0; i < sizeof nrs / sizeof nrs[0]; i++)
-        set_bit(tl_gate.internal, nrs[i]);
-    for (int w = 0; w < TL_MASK_WORDS; w++)
-        tl_gate.hot[w] = tl_gate.internal[w] | tl_gate.any_syscalls[w];
+        set_bit(d->internal, nrs[i]);
 }
 
 /* Decides whether f needs the gate's own handling; may edit f. */
@@ -145,6 +143,7 @@ static void fork_child(struct tl_thread_block *tb)
             s->plugin->fork_child(&ev, &s->context);
         }
     }
+    tl_dispatch_fill(tb);
 }
 
 static void fork_parent(struct tl_thread_block *tb, long child)

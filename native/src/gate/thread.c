@@ -1,12 +1,39 @@
 /* thread.c - giving a thread its block and private stack. */
 #include "gate.h"
 #include "../base/sys.h"
+#include "../base/mem.h"
 
-int tl_thread_block_init(struct tl_thread_block *tb, void *stack, uint64_t size)
+void tl_dispatch_fill(struct tl_thread_block *tb)
 {
+    struct tl_dispatch *d = &tb->dispatch;
+    tl_memset(d, 0, sizeof *d);
+    tl_special_init(d);
+    d->count = (uint32_t)tl_gate.plugin_count;
+    for (int i = 0; i < tl_gate.plugin_count; i++) {
+        const struct tl_plugin_slot *p = &tl_gate.plugins[i];
+        struct tl_hook_slot *h = &d->slot[i];
+        h->before_syscall = p->plugin->before_syscall;
+        h->after_syscall = p->plugin->after_syscall;
+        h->before_vdso = p->plugin->before_vdso;
+        h->after_vdso = p->plugin->after_vdso;
+        h->context = p->context;
+        h->vdso = p->vdso;
+        for (int w = 0; w < TL_MASK_WORDS; w++) {
+            h->syscalls[w] = p->syscalls[w];
+            d->any_syscalls[w] |= p->syscalls[w];
+        }
+        d->any_vdso |= p->vdso;
+    }
+    for (int w = 0; w < TL_MASK_WORDS; w++)
+        d->hot[w] = d->any_syscalls[w] | d->internal[w];
+}
+
+int tl_thread_area_init(struct tl_thread_area *area)
+{
+    struct tl_thread_block *tb = &area->tb;
     tb->self = (uint64_t)tb;
-    tb->stack_base = (uint64_t)stack;
-    tb->stack_top = ((uint64_t)stack + size) & ~15ull;
+    tb->stack_base = (uint64_t)area->stack;
+    tb->stack_top = (uint64_t)tb & ~15ull;
     tb->stack_cur = tb->stack_top;
     tb->priv_rsp = 0;
     tb->inside = 1;
@@ -14,6 +41,7 @@ int tl_thread_block_init(struct tl_thread_block *tb, void *stack, uint64_t size)
     tb->pid = (int32_t)tl_getpid();
     tb->tid = (int32_t)tl_gettid();
     tb->state = TL_STATE_CLIENT;
+    tl_dispatch_fill(tb);
     long r = tl_sys2(TL_NR_arch_prctl, TL_ARCH_SET_GS, (long)tb);
     return (int)r;
 }

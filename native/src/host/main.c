@@ -131,7 +131,7 @@ static int stage1(int argc, char **argv, char **envp)
     die(1, "cannot re-execute trapline-exec: %s", strerror(errno));
 }
 
-static struct tl_thread_block main_block;
+static struct tl_thread_area main_area __attribute__((aligned(4096)));
 
 static void gate_setup(void)
 {
@@ -148,9 +148,7 @@ static void gate_setup(void)
     __asm__ volatile("mov %%fs:0, %0" : "=r"(tl_gate.host_fs));
     tl_gate.host.rewrite_mapping = tl_rewrite_mapping;
 
-    void *stack = mmap(NULL, TL_PRIVATE_STACK_SIZE, PROT_READ | PROT_WRITE,
-                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (stack == MAP_FAILED || tl_thread_block_init(&main_block, stack, TL_PRIVATE_STACK_SIZE) != 0)
+    if (tl_thread_area_init(&main_area) != 0)
         die(1, "%s", "cannot set up the thread block");
 }
 
@@ -167,7 +165,7 @@ static int stage2(const char *record, char **argv, char **envp)
     gate_setup();
     if (tl_plugins_start(rec.plugins, rec.plugin_count, err, sizeof err))
         die(2, "%s", err);
-    tl_special_init();
+    tl_dispatch_fill(&main_area.tb);
     tl_exec_setup(&rec);
 
     struct tl_exec_target target;
@@ -194,7 +192,7 @@ static int stage2(const char *record, char **argv, char **envp)
     uint64_t sp = tl_build_initial_stack(target.argv, client_env, &exe, has_interp ? &interp : NULL, rec.exe);
 
     /* From here on the thread belongs to the client. */
-    main_block.inside = 0;
+    main_area.tb.inside = 0;
     fflush(NULL);
     __asm__ volatile("" ::: "memory");
     {

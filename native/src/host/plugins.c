@@ -142,10 +142,7 @@ int tl_plugins_start(char *const *specs, int count, char *err, size_t errlen)
             }
         }
     }
-    for (int i = 0; i < tl_gate.plugin_count; i++) {
-        for (int w = 0; w < TL_MASK_WORDS; w++)
-            tl_gate.any_syscalls[w] |= tl_gate.plugins[i].syscalls[w];
+    for (int i = 0; i < tl_gate.plugin_count; i++)
         tl_gate.any_vdso |= tl_gate.plugins[i].vdso;
-    }
     return 0;
 }
