@@ -173,6 +173,20 @@ long tl_vdso_dispatch(long a0, long a1, long a2, long a3, long a4, int fn)
     return call.result;
 }
 
+void tl_gate_announce_syscall(long nr, const long args[6], long result)
+{
+    struct tl_thread_block *tb = tl_tb();
+    const struct tl_dispatch *d = &tb->dispatch;
+    struct trapline_event ev;
+    struct trapline_syscall call = { nr, { 0 }, result, 0 };
+    int skipped;
+    tl_memcpy(call.args, args, sizeof call.args);
+    fill_event(&ev, tb);
+    uint32_t ran = run_before(d, &ev, &call, &skipped);
+    call.result = result;
+    run_after(d, &ev, &call, ran);
+}
+
 void tl_gate_process_exit(int status, int signal)
 {
     struct tl_thread_block *tb = tl_tb();

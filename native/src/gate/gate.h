@@ -75,6 +75,9 @@ long tl_vdso_getrandom(long, long, long, long, long);
 /* dispatch.c */
 void tl_gate_dispatch(struct tl_frame *f);
 long tl_vdso_dispatch(long a0, long a1, long a2, long a3, long a4, int fn);
+/* Shows plugins a call made on the client's behalf (before- and
+ * after-hooks, the result already known). */
+void tl_gate_announce_syscall(long nr, const long args[6], long result);
 /* Runs every plugin's process_exit hook once per image. */
 void tl_gate_process_exit(int status, int signal);
 

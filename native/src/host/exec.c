@@ -115,6 +115,7 @@ void tl_host_exec(struct tl_exec_request *rq)
     }
     struct tl_launch_record rec = *launch;
     rec.exe = (char *)path;
+    rec.initial = 0;
     static char *empty_env[1] = { NULL };
     char **env = tl_launch_host_env(envp ? envp : empty_env, &rec);
     tl_gate_process_exit(0, 0);

@@ -70,6 +70,8 @@ char *tl_launch_format(const struct tl_launch_record *rec)
         p += sprintf(p, ";tunables=1");
     if (rec->no_follow)
         p += sprintf(p, ";nofollow=1");
+    if (rec->initial)
+        p += sprintf(p, ";initial=1");
     *p = 0;
     return out;
 }
@@ -106,6 +108,9 @@ int tl_launch_parse(const char *text, struct tl_launch_record *rec)
             free(val);
         } else if (klen == 8 && !memcmp(p, "nofollow", 8)) {
             rec->no_follow = 1;
+            free(val);
+        } else if (klen == 7 && !memcmp(p, "initial", 7)) {
+            rec->initial = 1;
             free(val);
         } else {
             free(val);

@@ -15,6 +15,8 @@
  *                       index in the client's environment
  *   tunables=1          trapline added GLIBC_TUNABLES for the host (remove it)
  *   nofollow=1          exec'd programs run natively
+ *   initial=1           started by `trapline run`, not by a client exec:
+ *                       plugins are shown the execve that started the image
  *
  * Unknown keys are an error: a record is only read by the trapline that
  * wrote it (or the same build after exec). */
@@ -38,6 +40,7 @@ struct tl_launch_record {
     int stash_count;
     int added_tunables;
     int no_follow;
+    int initial;
 };
 
 /* True for variables that belong to the client and must not reach the

@@ -112,6 +112,7 @@ static int stage1(int argc, char **argv, char **envp)
     }
     if (!rec.plugin_count)
         rec.plugins[rec.plugin_count++] = "passthrough";
+    rec.initial = 1;
     rec.exe = find_program(argv[i]);
     struct stat st;
     if (stat(rec.exe, &st) != 0)
@@ -190,6 +191,12 @@ static int stage2(const char *record, char **argv, char **envp)
     char *name = strdup(rec.exe);
     prctl(PR_SET_NAME, basename(name), 0, 0, 0);
     uint64_t sp = tl_build_initial_stack(target.argv, client_env, &exe, has_interp ? &interp : NULL, rec.exe);
+
+    if (rec.initial) {
+        /* The execve that `trapline run` made on the client's behalf. */
+        long args[6] = { (long)rec.exe, (long)argv, (long)client_env, 0, 0, 0 };
+        tl_gate_announce_syscall(59, args, 0);
+    }
 
     /* From here on the thread belongs to the client. */
     main_area.tb.inside = 0;
