@@ -24,6 +24,23 @@ static unsigned long long vdso[TRAPLINE_VDSO_COUNT];
 static char out_path[4096];
 static char line[64 * 1024];
 
+struct writer {
+    char *p, *end;
+};
+
+static void put(struct writer *w, const char *s)
+{
+    while (*s && w->p < w->end)
+        *w->p++ = *s++;
+}
+
+static void put_u64(struct writer *w, unsigned long long v)
+{
+    char num[24];
+    tl_fmt_u64(num, v);
+    put(w, num);
+}
+
 static int init(const struct trapline_init *in)
 {
     host = in->host;
@@ -32,10 +49,11 @@ static int init(const struct trapline_init *in)
         if (!tl_strcmp(k, "out") && tl_strlen(v) < sizeof out_path && *v) {
             tl_memcpy(out_path, v, tl_strlen(v) + 1);
         } else {
-            static const char msg[] = "unknown option (count takes out=FILE)";
-            size_t n = sizeof msg < in->error_size ? sizeof msg : in->error_size;
-            tl_memcpy(in->error, msg, n);
-            in->error[n - 1] = 0;
+            struct writer w = { in->error, in->error + in->error_size - 1 };
+            put(&w, "unknown option '");
+            put(&w, k);
+            put(&w, "' (count takes out=FILE)");
+            *w.p = 0;
             return -1;
         }
     }
@@ -65,23 +83,6 @@ static void fork_child(const struct trapline_event *ev, void **context)
     (void)ev, (void)context;
     tl_memset(syscalls, 0, sizeof syscalls);
     tl_memset(vdso, 0, sizeof vdso);
-}
-
-struct writer {
-    char *p, *end;
-};
-
-static void put(struct writer *w, const char *s)
-{
-    while (*s && w->p < w->end)
-        *w->p++ = *s++;
-}
-
-static void put_u64(struct writer *w, unsigned long long v)
-{
-    char num[24];
-    tl_fmt_u64(num, v);
-    put(w, num);
 }
 
 static void put_json_string(struct writer *w, const char *s)

@@ -46,6 +46,7 @@ struct tl_gate_state {
     struct tl_plugin_slot plugins[TL_MAX_PLUGINS];
     uint32_t any_vdso;                    /* union of vDSO subscriptions */
     int exited;                           /* process_exit hooks have run */
+    int fatal_signals;                    /* fatal_signals.c is active */
     char exe_path[TL_PATH_MAX];           /* what /proc/self/exe means */
     uint32_t exe_path_len;
     uint64_t xsave_size;                  /* bytes of XSAVE state (CPUID 0xD) */
@@ -80,6 +81,10 @@ long tl_vdso_dispatch(long a0, long a1, long a2, long a3, long a4, int fn);
 void tl_gate_announce_syscall(long nr, const long args[6], long result);
 /* Runs every plugin's process_exit hook once per image. */
 void tl_gate_process_exit(int status, int signal);
+
+/* fatal_signals.c: process_exit hooks on death by signal. */
+void tl_fatal_signals_install(void);
+void tl_fatal_signals_sigaction(struct tl_thread_block *tb, struct tl_frame *f);
 
 /* thread.c: the calling thread's block and private stack. */
 int tl_thread_area_init(struct tl_thread_area *area);

@@ -147,6 +147,16 @@ tl_gate_sigreturn:
     ud2
     .size tl_gate_sigreturn, . - tl_gate_sigreturn
 
+/* The restorer of trapline's own signal handlers. */
+    .p2align 4
+    .globl tl_signal_restorer
+    .type tl_signal_restorer, @function
+tl_signal_restorer:
+    mov $15, %eax
+    syscall
+    ud2
+    .size tl_signal_restorer, . - tl_signal_restorer
+
 /* vDSO entries: function-call ABI, so rax, rcx... r11 and flags are free. */
     .p2align 4
     .type tl_vdso_entry, @function

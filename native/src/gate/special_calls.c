@@ -18,7 +18,7 @@
 
 enum {
     SP_NONE, SP_SIGRETURN, SP_EXIT, SP_EXIT_GROUP, SP_FORK, SP_EXEC,
-    SP_ARCH_PRCTL, SP_MMAP, SP_MPROTECT, SP_PATH, SP_ANSWERED,
+    SP_ARCH_PRCTL, SP_MMAP, SP_MPROTECT, SP_PATH, SP_ANSWERED, SP_SIGACTION,
 };
 
 static void set_bit(uint64_t *m, unsigned nr) { m[nr >> 6] |= 1ull << (nr & 63); }
@@ -30,7 +30,7 @@ void tl_special_init(struct tl_dispatch *d)
         TL_NR_fork, TL_NR_vfork, TL_NR_execve, TL_NR_execveat, TL_NR_arch_prctl,
         TL_NR_mmap, TL_NR_mprotect, TL_NR_readlink, TL_NR_readlinkat, TL_NR_open,
         TL_NR_openat, TL_NR_stat, TL_NR_lstat, TL_NR_newfstatat, TL_NR_statx,
-        TL_NR_access, TL_NR_faccessat, TL_NR_faccessat2,
+        TL_NR_access, TL_NR_faccessat, TL_NR_faccessat2, TL_NR_rt_sigaction,
     };
     for (unsigned i = 0; i < sizeof nrs / sizeof nrs[0]; i++)
         set_bit(d->internal, nrs[i]);
@@ -45,6 +45,9 @@ int tl_special_before(struct tl_frame *f, struct tl_special *sp)
     case TL_NR_rt_sigreturn:
         sp->kind = SP_SIGRETURN;
         return 1;
+    case TL_NR_rt_sigaction:
+        sp->kind = SP_SIGACTION;
+        return tl_gate.fatal_signals;
     case TL_NR_exit:
         sp->kind = SP_EXIT;
         return 1;
@@ -231,6 +234,9 @@ void tl_special_call(struct tl_thread_block *tb, struct tl_frame *f, struct tl_s
             f->rsi = (uint64_t)sp->saved_arg;
         return;
     case SP_ANSWERED:
+        return;
+    case SP_SIGACTION:
+        tl_fatal_signals_sigaction(tb, f);
         return;
     default:
         tl_gate_real_call_hooked(tb, f);

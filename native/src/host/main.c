@@ -167,6 +167,11 @@ static int stage2(const char *record, char **argv, char **envp)
     if (tl_plugins_start(rec.plugins, rec.plugin_count, err, sizeof err))
         die(2, "%s", err);
     tl_dispatch_fill(&main_area.tb);
+    for (int i = 0; i < tl_gate.plugin_count; i++)
+        if (tl_gate.plugins[i].plugin->process_exit)
+            tl_gate.fatal_signals = 1;
+    if (tl_gate.fatal_signals)
+        tl_fatal_signals_install();
     tl_exec_setup(&rec);
 
     struct tl_exec_target target;

@@ -1,0 +1,218 @@
+// `npm run bench`: native vs `bin/trapline run --` (passthrough), interleaved
+// in one invocation, median of at least 10 runs with the spread, for a getpid
+// loop, a clock_gettime loop, /bin/true and `python3 -c pass`, each with a
+// cold and a warm rewrite cache.
+//
+//   node dist/src/bench/main.js [--runs N] [--iterations N] [--only NAME]
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { binPath, launcherPath, nativeBuildDir } from '../paths.js';
+
+interface Options {
+  runs: number;
+  iterations: number;
+  only?: string;
+}
+
+function parseArgs(argv: string[]): Options {
+  const o: Options = { runs: 10, iterations: 1_000_000 };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const v = argv[i + 1];
+    if (a === '--runs' && v) (o.runs = Math.max(1, Number(v))), i++;
+    else if (a === '--iterations' && v) (o.iterations = Math.max(1, Number(v))), i++;
+    else if (a === '--only' && v) (o.only = v), i++;
+    else {
+      process.stderr.write(`usage: bench [--runs N] [--iterations N] [--only NAME]\n`);
+      process.exit(2);
+    }
+  }
+  return o;
+}
+
+interface Case {
+  name: string;
+  cmd: string;
+  args: string[];
+  /** Calls made per run (loops), for ns added per call. */
+  calls?: number;
+  /** Same program with no calls, to take start-up out of the per-call cost. */
+  baseline?: string[];
+}
+
+function timeOnce(cmd: string, args: string[], env: NodeJS.ProcessEnv): number {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(cmd, args, { env, stdio: ['ignore', 'ignore', 'pipe'], timeout: 120_000 });
+  const ns = Number(process.hrtime.bigint() - t0);
+  if (r.error || r.status !== 0 || r.signal) {
+    const why = r.error ? r.error.message : r.signal ? `signal ${r.signal}` : `status ${r.status}`;
+    throw new Error(`${[cmd, ...args].join(' ')}: ${why}\n${r.stderr?.toString().slice(0, 2000) ?? ''}`);
+  }
+  return ns;
+}
+
+interface Stats {
+  median: number;
+  min: number;
+  max: number;
+}
+
+function stats(xs: number[]): Stats {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  const median = s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+  return { median, min: s[0]!, max: s[s.length - 1]! };
+}
+
+type Mode = 'cold' | 'warm';
+
+interface Row {
+  name: string;
+  mode: Mode;
+  native: Stats;
+  trapline: Stats;
+  perCallNs?: number;
+  error?: string;
+}
+
+function machine(): string {
+  let model = os.cpus()[0]?.model ?? 'unknown CPU';
+  try {
+    const m = /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'));
+    if (m) model = m[1]!.trim();
+  } catch {
+    /* keep os.cpus() */
+  }
+  return [
+    `CPU:    ${model}`,
+    `cores:  ${os.cpus().length}`,
+    `memory: ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`,
+    `kernel: ${os.type()} ${os.release()} ${os.machine?.() ?? process.arch}`,
+    `node:   ${process.version}`,
+  ].join('\n');
+}
+
+const fmtMs = (ns: number): string => (ns / 1e6).toFixed(ns < 1e7 ? 2 : 1);
+const fmtStats = (s: Stats): string => `${fmtMs(s.median)} [${fmtMs(s.min)}–${fmtMs(s.max)}]`;
+
+function pad(rows: string[][]): string {
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
+  return rows
+    .map((r) => r.map((cell, c) => (c === 0 || c === 1 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  '))
+    .join('\n');
+}
+
+function main(): void {
+  const opts = parseArgs(process.argv.slice(2));
+  if (!existsSync(launcherPath)) {
+    process.stderr.write(`bench: ${launcherPath} is missing: run \`npm run build\`\n`);
+    process.exit(1);
+  }
+  const tests = path.join(nativeBuildDir, 'tests');
+  const N = opts.iterations;
+  const cases: Case[] = [
+    { name: 'getpid loop', cmd: path.join(tests, 'getpid_loop'), args: [String(N)], calls: N, baseline: ['0'] },
+    {
+      name: 'clock_gettime loop',
+      cmd: path.join(tests, 'clock_loop'),
+      args: [String(N * 4)],
+      calls: N * 4,
+      baseline: ['0'],
+    },
+    { name: '/bin/true', cmd: '/bin/true', args: [] },
+    { name: 'python3 -c pass', cmd: '/usr/bin/python3', args: ['-c', 'pass'] },
+  ].filter((c) => !opts.only || c.name.includes(opts.only));
+
+  const tmpRoot = mkdtempSync(path.join(os.tmpdir(), 'trapline-bench-'));
+  const warmCache = path.join(tmpRoot, 'warm');
+  const baseEnv: NodeJS.ProcessEnv = { ...process.env };
+  delete baseEnv.TRAPLINE_DEBUG;
+  let coldCount = 0;
+  const envFor = (mode: Mode): NodeJS.ProcessEnv => ({
+    ...baseEnv,
+    XDG_CACHE_HOME: mode === 'warm' ? warmCache : path.join(tmpRoot, `cold-${coldCount++}`),
+  });
+
+  process.stdout.write(`trapline bench: native vs bin/trapline run (passthrough), ${opts.runs} interleaved runs each\n`);
+  process.stdout.write(machine() + '\n\n');
+
+  const rows: Row[] = [];
+  try {
+    for (const c of cases) {
+      for (const mode of ['cold', 'warm'] as const) {
+        process.stderr.write(`bench: ${c.name} (${mode} cache)…\n`);
+        const nat: number[] = [];
+        const tl: number[] = [];
+        const natBase: number[] = [];
+        const tlBase: number[] = [];
+        const tlArgs = (args: string[]): string[] => ['run', '--', c.cmd, ...args];
+        try {
+          // Warm-up: fills the warm cache and the page cache.
+          timeOnce(c.cmd, c.args, baseEnv);
+          timeOnce(binPath, tlArgs(c.args), envFor('warm'));
+          for (let i = 0; i < opts.runs; i++) {
+            // Alternate which goes first so drift hits both sides alike.
+            const pair: (() => void)[] = [
+              () => nat.push(timeOnce(c.cmd, c.args, baseEnv)),
+              () => tl.push(timeOnce(binPath, tlArgs(c.args), envFor(mode))),
+            ];
+            if (c.baseline) {
+              pair.push(() => natBase.push(timeOnce(c.cmd, c.baseline!, baseEnv)));
+              pair.push(() => tlBase.push(timeOnce(binPath, tlArgs(c.baseline!), envFor(mode))));
+            }
+            if (i % 2) pair.reverse();
+            for (const f of pair) f();
+          }
+          const row: Row = { name: c.name, mode, native: stats(nat), trapline: stats(tl) };
+          if (c.calls) {
+            const startNat = c.baseline ? stats(natBase).median : 0;
+            const startTl = c.baseline ? stats(tlBase).median : 0;
+            row.perCallNs = (row.trapline.median - startTl - (row.native.median - startNat)) / c.calls;
+          }
+          rows.push(row);
+        } catch (e) {
+          rows.push({
+            name: c.name,
+            mode,
+            native: stats(nat.length ? nat : [0]),
+            trapline: stats(tl.length ? tl : [0]),
+            error: (e as Error).message.split('\n').slice(0, 3).join(' | '),
+          });
+        }
+      }
+    }
+  } finally {
+    rmSync(tmpRoot, { recursive: true, force: true });
+  }
+
+  const table: string[][] = [
+    ['case', 'cache', 'native ms median [min–max]', 'trapline ms median [min–max]', 'added', 'ns/call added', 'ratio'],
+  ];
+  for (const r of rows) {
+    if (r.error) {
+      table.push([r.name, r.mode, 'FAILED', r.error, '', '', '']);
+      continue;
+    }
+    const added = r.trapline.median - r.native.median;
+    table.push([
+      r.name,
+      r.mode,
+      fmtStats(r.native),
+      fmtStats(r.trapline),
+      `${added >= 0 ? '+' : ''}${fmtMs(added)} ms`,
+      r.perCallNs === undefined ? '—' : r.perCallNs.toFixed(1),
+      `${(r.trapline.median / r.native.median).toFixed(3)}x`,
+    ]);
+  }
+  process.stdout.write(pad(table) + '\n');
+  process.stdout.write(
+    `\nns/call added = ((trapline − native) at ${N.toLocaleString('en')} calls − (trapline − native) at 0 calls) / calls;` +
+      ` the clock_gettime loop makes ${(N * 4).toLocaleString('en')} calls.\n` +
+      `cold: a fresh empty XDG_CACHE_HOME for every trapline run; warm: one cache shared by all warm runs.\n`,
+  );
+  if (rows.some((r) => r.error)) process.exitCode = 1;
+}
+
+main();

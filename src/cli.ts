@@ -1,0 +1,91 @@
+#!/usr/bin/env node
+// trapline's Node CLI. `bin/trapline run` normally bypasses this file and
+// execs the native launcher directly; `run` is still accepted here (e.g. when
+// invoked as `node dist/src/cli.js run ...`) and delegated the same way.
+import { Command, CommanderError } from 'commander';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { constants as osConstants } from 'node:os';
+import { launcherPath } from './paths.js';
+
+const USAGE_EXIT = 2;
+
+/** Run the native launcher with inherited stdio and mirror how it ended. */
+export function runNative(args: string[]): void {
+  if (!existsSync(launcherPath)) {
+    process.stderr.write(`trapline: native launcher missing: ${launcherPath} (run \`npm run build\`)\n`);
+    process.exit(1);
+  }
+  const child = spawn(launcherPath, args, { stdio: 'inherit' });
+  // The child shares our terminal: let it alone decide what SIGINT/SIGQUIT do.
+  const ignore = (): void => {};
+  for (const sig of ['SIGINT', 'SIGQUIT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, ignore);
+  child.on('error', (err) => {
+    process.stderr.write(`trapline: cannot start ${launcherPath}: ${err.message}\n`);
+    process.exit(1);
+  });
+  child.on('exit', (code, signal) => {
+    if (signal) {
+      for (const sig of ['SIGINT', 'SIGQUIT', 'SIGTERM', 'SIGHUP'] as const) process.off(sig, ignore);
+      // Die by the same signal so our parent sees what a native run shows.
+      try {
+        process.kill(process.pid, signal);
+      } catch {
+        /* fall through */
+      }
+      const num = osConstants.signals[signal] ?? 0;
+      process.exit(128 + num);
+    }
+    process.exit(code ?? 1);
+  });
+}
+
+function main(argv: string[]): void {
+  const program = new Command();
+  program
+    .name('trapline')
+    .usage('<command> [options]')
+    .description('Route every syscall and vDSO call of an unmodified x86-64 program through plugins.')
+    .exitOverride()
+    .showHelpAfterError()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+  program
+    .command('run')
+    .description('run PROG under trapline with the given plugins (default: passthrough)')
+    .usage('[--plugin SPEC]... [--] PROG [ARGS...]')
+    .helpOption(false)
+    .allowUnknownOption(true)
+    .allowExcessArguments(true)
+    .argument('[args...]', 'launcher options, then PROG and its arguments')
+    .addHelpText(
+      'after',
+      `
+SPEC is NAME or PATH.so, optionally followed by :key=value pairs separated by ':'
+(values may contain commas). Built-in plugins: passthrough (default), count
+(count:out=FILE appends one JSON line per program image).
+Set TRAPLINE_DEBUG=1 to print one line per rewritten object.`,
+    )
+    .action(() => {
+      // Hand over everything after "run" verbatim: the launcher parses it.
+      const i = argv.indexOf('run');
+      runNative(argv.slice(i + 1));
+    });
+
+  if (argv.length === 0) {
+    program.outputHelp({ error: true });
+    process.exit(USAGE_EXIT);
+  }
+
+  try {
+    program.parse(argv, { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.exitCode === 0) process.exit(0);
+      process.exit(USAGE_EXIT);
+    }
+    throw err;
+  }
+}
+
+main(process.argv.slice(2));

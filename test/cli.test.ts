@@ -1,0 +1,83 @@
+// The `trapline` command: bin/trapline (POSIX sh) and the Node CLI behind it.
+import assert from 'node:assert/strict';
+import { readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { describe as suite, test } from 'node:test';
+import { describe, root, run, skipWithoutLauncher, testProgram, traplineBin } from './helpers.js';
+
+const cliJs = path.join(root, 'dist', 'src', 'cli.js');
+
+suite('bin/trapline', () => {
+  test('is an executable POSIX sh script that does not start Node for run', () => {
+    const text = readFileSync(traplineBin, 'utf8');
+    assert.match(text, /^#!\/bin\/sh\n/);
+    assert.ok((statSync(traplineBin).mode & 0o111) !== 0, 'bin/trapline is not executable');
+    const r = run('/bin/sh', ['-n', traplineBin]);
+    assert.equal(r.status, 0, describe(r));
+    // `run` execs native/build/trapline-exec directly.
+    assert.match(text, /trapline-exec/);
+  });
+
+  test('package.json names it as the trapline bin', () => {
+    const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { bin: Record<string, string> };
+    assert.equal(pkg.bin.trapline, 'bin/trapline');
+  });
+
+  test('run through a symlink resolves the package directory', (t) => {
+    if (skipWithoutLauncher(t)) return;
+    const r = run('/bin/sh', [
+      '-c',
+      'd=$(mktemp -d) && ln -s "$1" "$d/trapline" && "$d/trapline" run -- /bin/sh -c "echo via-link; exit 5"; s=$?; rm -rf "$d"; exit $s',
+      'sh',
+      traplineBin,
+    ]);
+    assert.equal(r.status, 5, describe(r));
+    assert.equal(r.stdout, 'via-link\n');
+  });
+
+  test('no arguments or an unknown command: usage and exit 2', () => {
+    for (const args of [[], ['frobnicate'], ['--no-such-option']]) {
+      const r = run(traplineBin, args);
+      assert.equal(r.status, 2, describe(r));
+      assert.match(r.stderr, /Usage: trapline/, describe(r));
+    }
+  });
+
+  test('--help exits 0 and lists run', () => {
+    const r = run(traplineBin, ['--help']);
+    assert.equal(r.status, 0, describe(r));
+    assert.match(r.stdout, /\brun\b/);
+  });
+});
+
+suite('Node CLI run delegates to the launcher', () => {
+  test('stdout, stdin and exit status pass through', (t) => {
+    if (skipWithoutLauncher(t)) return;
+    const r = run(process.execPath, [cliJs, 'run', '--', '/bin/sh', '-c', 'read x; echo "got $x"; exit 9'], {
+      input: 'hello\n',
+    });
+    assert.equal(r.status, 9, describe(r));
+    assert.equal(r.stdout, 'got hello\n');
+  });
+
+  test('death by signal is forwarded', (t) => {
+    if (skipWithoutLauncher(t)) return;
+    const r = run(process.execPath, [cliJs, 'run', '--', '/bin/sh', '-c', 'kill -TERM $$']);
+    assert.equal(r.signal, 'SIGTERM', describe(r));
+  });
+
+  test('plugins are passed through', (t) => {
+    if (skipWithoutLauncher(t)) return;
+    const r = run(process.execPath, [cliJs, 'run', '--plugin', 'passthrough', '--', testProgram('hello'), 'node-cli']);
+    assert.equal(r.status, 0, describe(r));
+    assert.equal(r.stdout, 'hello from node-cli\n');
+  });
+
+  test('bin/trapline run forwards exit status and signals', (t) => {
+    if (skipWithoutLauncher(t)) return;
+    const a = run(traplineBin, ['run', '--', '/bin/sh', '-c', 'exit 42']);
+    assert.equal(a.status, 42, describe(a));
+    const b = run(traplineBin, ['run', '/bin/sh', '-c', 'kill -SEGV $$']);
+    assert.equal(b.signal, 'SIGSEGV', describe(b));
+  });
+});
