@@ -5,5 +5,5 @@ import path from 'node:path';
 
 export const packageRoot: string = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const nativeBuildDir: string = path.join(packageRoot, 'native', 'build');
-export const launcherPath: string = path.join(nativeBuildDir, 'trapline-exec');
+export const launcherPath: string = path.join(nativeBuildDir, 'trapline-launch');
 export const binPath: string = path.join(packageRoot, 'bin', 'trapline');

@@ -1,6 +1,7 @@
 // The `trapline` command: bin/trapline (POSIX sh) and the Node CLI behind it.
 import assert from 'node:assert/strict';
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describe as suite, test } from 'node:test';
 import { describe, root, run, skipWithoutLauncher, testProgram, traplineBin } from './helpers.js';
@@ -14,8 +15,22 @@ suite('bin/trapline', () => {
     assert.ok((statSync(traplineBin).mode & 0o111) !== 0, 'bin/trapline is not executable');
     const r = run('/bin/sh', ['-n', traplineBin]);
     assert.equal(r.status, 0, describe(r));
-    // `run` execs native/build/trapline-exec directly.
-    assert.match(text, /trapline-exec/);
+  });
+
+  test('`run` never starts Node; other commands do', (t) => {
+    if (skipWithoutLauncher(t)) return;
+    // A fake `node` first on PATH leaves a mark when it is started.
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'trapline-fake-node-'));
+    const mark = path.join(dir, 'started');
+    writeFileSync(path.join(dir, 'node'), `#!/bin/sh\ntouch '${mark}'\nexit 3\n`, { mode: 0o755 });
+    const env = { ...process.env, PATH: `${dir}:${process.env.PATH ?? '/usr/bin:/bin'}` };
+    const r = run(traplineBin, ['run', '--', '/bin/echo', 'hi'], { env });
+    assert.equal(r.status, 0, describe(r));
+    assert.equal(r.stdout, 'hi\n');
+    assert.ok(!existsSync(mark), '`trapline run` started node');
+    const other = run(traplineBin, ['--help'], { env });
+    assert.equal(other.status, 3, describe(other));
+    assert.ok(existsSync(mark), 'the fake node was not on PATH: the check above proves nothing');
   });
 
   test('package.json names it as the trapline bin', () => {

@@ -12,7 +12,7 @@ import type { TestContext } from 'node:test';
 export const root: string = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** native/build, or $TRAPLINE_NATIVE_BUILD (to test another build). */
 export const nativeBuild: string = process.env.TRAPLINE_NATIVE_BUILD ?? path.join(root, 'native', 'build');
-export const launcher: string = path.join(nativeBuild, 'trapline-exec');
+export const launcher: string = path.join(nativeBuild, 'trapline-launch');
 export const traplineBin: string = path.join(root, 'bin', 'trapline');
 export const fixtures: string = path.join(root, 'test', 'fixtures');
 

@@ -2,7 +2,7 @@
 // and the refusals: wrong ABI version, isolated-only, no entry symbol.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { before, describe as suite, test } from 'node:test';
 import { describe, fixtures, root, runTrapline, skipWithoutLauncher, tempDir, testProgram } from './helpers.js';
@@ -83,5 +83,44 @@ suite('external plugins', () => {
     const r = runTrapline([so], '/bin/true');
     assert.equal(r.status, 2, describe(r));
     assert.match(r.stderr, /trapline_plugin_entry|not a (trapline )?plugin/i, describe(r));
+  });
+});
+
+// The example of docs/plugins.md, built by `make -C native` as plugin
+// authors are told to build theirs.
+suite('example plugin: openlog', () => {
+  const plugin = path.join(root, 'native', 'build', 'examples', 'openlog.so');
+
+  test('skips getpid, logs openat paths and results, counts vDSO calls per process', (t) => {
+    if (skipWithoutLauncher(t)) return;
+    assert.ok(existsSync(plugin), `${plugin} is not built`);
+    const log = path.join(tempDir('openlog'), 'open.log');
+    const script = [
+      'import os, time',
+      'time.time(); time.monotonic()',
+      'pid = os.fork()',
+      'if pid == 0:',
+      '    open("/etc/hostname").close()',
+      '    os._exit(0)',
+      'os.waitpid(pid, 0)',
+      'try:',
+      '    open("/nonexistent/trapline")',
+      'except FileNotFoundError:',
+      '    pass',
+      'print(os.getpid())',
+    ].join('\n');
+    const r = runTrapline([`${plugin}:out=${log}:pid=4242`], '/usr/bin/python3', ['-c', script]);
+    assert.equal(r.status, 0, describe(r));
+    assert.equal(r.stdout.trim(), '4242');
+    const lines = readFileSync(log, 'utf8').trim().split('\n');
+    assert.ok(lines.some((l) => /^pid \d+ tid \d+ openat\("\/etc\/hostname"\) = \d+$/.test(l)), lines.join('\n'));
+    assert.ok(lines.some((l) => /openat\("\/nonexistent\/trapline"\) = -2$/.test(l)), lines.join('\n'));
+    // One exit line per process; the child has its own context (1 open).
+    const exits = lines.filter((l) => l.includes(' exits: '));
+    assert.equal(exits.length, 2, lines.join('\n'));
+    assert.ok(exits.some((l) => / 1 opens, \d+ clock_gettime calls$/.test(l)), exits.join('\n'));
+    const parent = exits.find((l) => !/ 1 opens, /.test(l)) ?? '';
+    const clocks = Number(/(\d+) clock_gettime calls$/.exec(parent)?.[1] ?? '0');
+    assert.ok(clocks >= 2, parent);
   });
 });

@@ -7,7 +7,7 @@
  * the client's argv and a new launch record. Targets trapline cannot run
  * (32-bit or foreign ELF, setuid/setgid, file capabilities) are exec'd
  * natively with one warning. */
-#include "launch_record.h"
+#include "../base/launch_record.h"
 #include "../gate/gate.h"
 #include <elf.h>
 #include <errno.h>
@@ -114,10 +114,25 @@ void tl_host_exec(struct tl_exec_request *rq)
         return;
     }
     struct tl_launch_record rec = *launch;
-    rec.exe = (char *)path;
+    rec.exe = path;
     rec.initial = 0;
     static char *empty_env[1] = { NULL };
-    char **env = tl_launch_host_env(envp ? envp : empty_env, &rec);
+    if (!envp)
+        envp = empty_env;
+    size_t envc = 0;
+    while (envp[envc])
+        envc++;
+    char **env = malloc((envc + 3) * sizeof *env);
+    size_t recsize = 64 * 1024 + 3 * strlen(path);
+    for (size_t i = 0; i < envc; i++)
+        if (tl_launch_is_client_only(envp[i]))
+            recsize += 16 + 3 * strlen(envp[i]);
+    char *recbuf = malloc(recsize);
+    if (tl_launch_host_env(envp, &rec, env, envc + 3, recbuf, recsize)) {
+        rq->native = TL_EXEC_VIA_TRAPLINE;
+        rq->result = -E2BIG;
+        return;
+    }
     tl_gate_process_exit(0, 0);
     struct trapline_event ev = { tl_gate.pid, tl_gate.pid, 0 };
     for (int i = 0; i < tl_gate.plugin_count; i++)

@@ -1,14 +1,10 @@
 /* main.c - trapline-exec: the native launcher and host.
  *
- * Stage 1 (`trapline-exec [--plugin SPEC]... [--] PROG ARGS`): parse options,
- * find PROG as execvp would, check the plugins, then exec ourselves with the
- * client's own argv and an environment the host's ld.so can trust (the
- * client's LD_* and allocator variables stashed in the launch record, rseq
- * left to the client).
- * Stage 2 (TRAPLINE_LAUNCH set): start the plugins, map the client and its
+ * Started by trapline-launch (stage 1, src/launcher/) with the launch record
+ * in TRAPLINE_LAUNCH: start the plugins, map the client and its
  * interpreter, rewrite them, route the vDSO, and jump to the client. Every
- * exec the client makes comes back to stage 2 with a new record. */
-#include "launch_record.h"
+ * exec the client makes comes back here with a new record. */
+#include "../base/launch_record.h"
 #include "plugins.h"
 #include "../base/sys.h"
 #include "../base/thread_block.h"
@@ -29,11 +25,6 @@
 void tl_vdso_setup(void);
 void tl_exec_setup(const struct tl_launch_record *rec);
 
-static const char usage[] =
-    "usage: trapline run [--plugin SPEC]... [--no-follow] [--] PROG [ARGS...]\n"
-    "  SPEC is NAME or PATH.so, optionally followed by :key=value options\n"
-    "  built-in plugins: passthrough (default), count:out=FILE\n";
-
 static __attribute__((noreturn)) void die(int status, const char *fmt, const char *a)
 {
     fprintf(stderr, "trapline: ");
@@ -42,94 +33,18 @@ static __attribute__((noreturn)) void die(int status, const char *fmt, const cha
     exit(status);
 }
 
-/* execvp's search: returns a malloc'd path, or exits 126/127. */
-static char *find_program(const char *name)
+/* Started without a launch record: the launcher beside us does stage 1. */
+static int hand_to_launcher(char **argv)
 {
-    if (strchr(name, '/'))
-        return strdup(name);
-    const char *path = getenv("PATH");
-    if (!path)
-        path = "/bin:/usr/bin";
-    int denied = 0;
-    char *dirs = strdup(path), *save = NULL;
-    for (char *d = strtok_r(dirs, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
-        char *cand = malloc(strlen(d) + strlen(name) + 3);
-        sprintf(cand, "%s/%s", *d ? d : ".", name);
-        struct stat st;
-        if (stat(cand, &st) == 0 && S_ISREG(st.st_mode)) {
-            if (access(cand, X_OK) == 0) {
-                free(dirs);
-                return cand;
-            }
-            denied = 1;
-        }
-        free(cand);
-    }
-    free(dirs);
-    if (denied)
-        die(126, "%s: Permission denied", name);
-    die(127, "%s: not found", name);
-}
-
-static int stage1(int argc, char **argv, char **envp)
-{
-    struct tl_launch_record rec;
-    char err[1024];
-    int i = 1;
-    memset(&rec, 0, sizeof rec);
-    for (; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--")) {
-            i++;
-            break;
-        }
-        if (!strcmp(a, "--plugin") || !strncmp(a, "--plugin=", 9)) {
-            const char *spec = a[8] == '=' ? a + 9 : (i + 1 < argc ? argv[++i] : NULL);
-            if (!spec) {
-                fprintf(stderr, "trapline: --plugin needs a value\n%s", usage);
-                return 2;
-            }
-            if (rec.plugin_count == TL_MAX_PLUGIN_SPECS)
-                die(2, "too many plugins (at most %s)", "16");
-            if (tl_plugin_check_spec(spec, err, sizeof err))
-                die(2, "%s", err);
-            rec.plugins[rec.plugin_count++] = (char *)spec;
-        } else if (!strcmp(a, "--no-follow")) {
-            rec.no_follow = 1;
-        } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            fputs(usage, stdout);
-            return 0;
-        } else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "trapline: unknown option '%s'\n%s", a, usage);
-            return 2;
-        } else {
-            break;
-        }
-    }
-    if (i >= argc) {
-        fprintf(stderr, "trapline: no program given\n%s", usage);
-        return 2;
-    }
-    if (!rec.plugin_count)
-        rec.plugins[rec.plugin_count++] = "passthrough";
-    rec.initial = 1;
-    rec.exe = find_program(argv[i]);
-    struct stat st;
-    if (stat(rec.exe, &st) != 0)
-        die(errno == ENOENT || errno == ENOTDIR ? 127 : 126, "%s: not found", argv[i]);
-    if (S_ISDIR(st.st_mode))
-        die(126, "%s: Is a directory", argv[i]);
-    if (access(rec.exe, X_OK) != 0)
-        die(126, "%s: Permission denied", argv[i]);
-
     char self[4096];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 32);
     if (n <= 0)
         die(1, "%s", "cannot find trapline-exec itself");
     self[n] = 0;
-    char **env = tl_launch_host_env(envp, &rec);
-    execve(self, argv + i, env);
-    die(1, "cannot re-execute trapline-exec: %s", strerror(errno));
+    strcpy(strrchr(self, '/') + 1, "trapline-launch");
+    argv[0] = self;
+    execv(self, argv);
+    die(1, "cannot execute trapline-launch: %s", strerror(errno));
 }
 
 static struct tl_thread_area main_area __attribute__((aligned(4096)));
@@ -153,13 +68,19 @@ static void gate_setup(void)
         die(1, "%s", "cannot set up the thread block");
 }
 
-static int stage2(const char *record, char **argv, char **envp)
+static int stage2(char *record, char **argv, char **envp)
 {
-    struct tl_launch_record rec;
+    static struct tl_launch_record rec;
     char err[1024];
     if (tl_launch_parse(record, &rec) != 0)
         die(1, "%s", "malformed launch record");
-    char **client_env = tl_launch_client_env(envp, &rec);
+    size_t envc = 0;
+    while (envp[envc])
+        envc++;
+    size_t env_max = envc + (size_t)rec.stash_count + 1;
+    char **client_env = malloc(env_max * sizeof *client_env);
+    if (tl_launch_client_env(envp, &rec, client_env, env_max))
+        die(1, "%s", "malformed launch record");
     const char *dbg = getenv("TRAPLINE_DEBUG");
     tl_rewrite_set_debug(dbg && *dbg && strcmp(dbg, "0"));
 
@@ -217,8 +138,9 @@ static int stage2(const char *record, char **argv, char **envp)
 int main(int argc, char **argv, char **envp)
 {
     tl_loader_remember_auxv(envp);
-    const char *record = getenv(TL_LAUNCH_VAR);
+    (void)argc;
+    char *record = getenv(TL_LAUNCH_VAR);
     if (!record)
-        return stage1(argc, argv, envp);
+        return hand_to_launcher(argv);
     return stage2(record, argv, envp);
 }

@@ -99,15 +99,7 @@ static const struct trapline_plugin *find_plugin(const char *name, char *err, si
     return pl;
 }
 
-int tl_plugin_check_spec(const char *spec, char *err, size_t errlen)
-{
-    struct parsed_spec ps;
-    int r = parse_spec(spec, &ps, err, errlen) || !find_plugin(ps.name, err, errlen) ? -1 : 0;
-    free(ps.name);
-    return r;
-}
-
-int tl_plugins_start(char *const *specs, int count, char *err, size_t errlen)
+int tl_plugins_start(const char *const *specs, int count, char *err, size_t errlen)
 {
     static char init_error[512];
     if (count > TL_MAX_PLUGINS) {

@@ -204,12 +204,10 @@ int tl_plan_object(const struct tl_elf_image *img, struct tl_plan *plan)
         if (!code)
             continue;
         for (uint64_t off = 0; off + 1 < seg->p_filesz; off++) {
-            const uint8_t *hit = memchr(code + off, 0x0f, seg->p_filesz - 1 - off);
+            const uint8_t *hit = memmem(code + off, seg->p_filesz - off, "\x0f\x05", 2);
             if (!hit)
                 break;
             off = (uint64_t)(hit - code);
-            if (hit[1] != 0x05)
-                continue;
             uint64_t va = seg->p_vaddr + off;
             if (!(va >= cur.start && va < cur.end)) {
                 /* The innermost known function around va, else the gap
@@ -217,21 +215,32 @@ int tl_plan_object(const struct tl_elf_image *img, struct tl_plan *plan)
                 uint64_t lo, hi, best_lo = 0, best_hi = 0;
                 int swept = 1;
                 container_bounds(img, seg, va, &lo, &hi);
-                for (size_t i = 0; i < nranges && ranges[i].start <= va; i++) {
+                /* ranges[0..first_after) start at or before va */
+                size_t first_after = 0, n = nranges;
+                while (n) {
+                    size_t half = n / 2;
+                    if (ranges[first_after + half].start <= va)
+                        first_after += half + 1, n -= half + 1;
+                    else
+                        n = half;
+                }
+                for (size_t i = first_after; i-- > 0;) {
                     if (ranges[i].end > va && ranges[i].start >= lo && ranges[i].end <= hi) {
-                        if (swept || ranges[i].start >= best_lo)
-                            best_lo = ranges[i].start, best_hi = ranges[i].end;
+                        best_lo = ranges[i].start, best_hi = ranges[i].end;
                         swept = 0;
+                        break; /* the latest start: the innermost function */
                     }
+                    if (va - ranges[i].start > (1u << 20))
+                        break; /* no function is that long */
                 }
                 if (swept) {
+                    /* The gap between known functions around va. */
                     best_lo = lo, best_hi = hi;
-                    for (size_t i = 0; i < nranges; i++) {
-                        if (ranges[i].end <= va && ranges[i].end > best_lo && ranges[i].end >= lo)
+                    for (size_t i = 0; i < first_after; i++)
+                        if (ranges[i].end <= va && ranges[i].end > best_lo)
                             best_lo = ranges[i].end;
-                        if (ranges[i].start > va && ranges[i].start < best_hi)
-                            best_hi = ranges[i].start;
-                    }
+                    if (first_after < nranges && ranges[first_after].start < best_hi)
+                        best_hi = ranges[first_after].start;
                 }
                 free(cur.v);
                 cur.v = NULL;

@@ -19,9 +19,12 @@
  *                       plugins are shown the execve that started the image
  *
  * Unknown keys are an error: a record is only read by the trapline that
- * wrote it (or the same build after exec). */
-#ifndef TRAPLINE_HOST_LAUNCH_RECORD_H
-#define TRAPLINE_HOST_LAUNCH_RECORD_H
+ * wrote it (or the same build after exec).
+ *
+ * Freestanding (no allocation): the launcher, which has no libc, and the
+ * host both use it. */
+#ifndef TRAPLINE_BASE_LAUNCH_RECORD_H
+#define TRAPLINE_BASE_LAUNCH_RECORD_H
 
 #include <stddef.h>
 
@@ -30,12 +33,12 @@
 #define TL_MAX_STASH 64
 
 struct tl_launch_record {
-    char *exe;
-    char *plugins[TL_MAX_PLUGIN_SPECS];
+    const char *exe;
+    const char *plugins[TL_MAX_PLUGIN_SPECS];
     int plugin_count;
     struct {
         int index;
-        char *var;  /* NAME=VALUE */
+        const char *var;  /* NAME=VALUE */
     } stash[TL_MAX_STASH];
     int stash_count;
     int added_tunables;
@@ -43,23 +46,32 @@ struct tl_launch_record {
     int initial;
 };
 
+/* The host's own GLIBC_TUNABLES: rseq stays free for the client. */
+#define TL_HOST_TUNABLES "GLIBC_TUNABLES=glibc.pthread.rseq=0"
+
 /* True for variables that belong to the client and must not reach the
  * host's ld.so or allocator. */
 int tl_launch_is_client_only(const char *var);
 
-/* Parses `text` into rec (strings are malloc'd). 0, or -1 if malformed. */
-int tl_launch_parse(const char *text, struct tl_launch_record *rec);
+/* Parses `text` in place (it is decoded where it lies) into rec.
+ * 0, or -1 if malformed. */
+int tl_launch_parse(char *text, struct tl_launch_record *rec);
 
-/* Formats rec as "TRAPLINE_LAUNCH=...", malloc'd. */
-char *tl_launch_format(const struct tl_launch_record *rec);
+/* Writes "TRAPLINE_LAUNCH=..." into out. Returns its length, or 0 if it
+ * does not fit in `size`. */
+size_t tl_launch_format(const struct tl_launch_record *rec, char *out, size_t size);
 
-/* Builds the environment to exec trapline-exec with: client_env minus the
- * client-only variables (stashed into rec), plus GLIBC_TUNABLES for the
- * host and the record itself. malloc'd, NULL-terminated. */
-char **tl_launch_host_env(char *const *client_env, struct tl_launch_record *rec);
+/* The environment to exec trapline-exec with: client_env minus the
+ * client-only variables (stashed into rec), plus TL_HOST_TUNABLES and the
+ * record (formatted into recbuf). Writes at most `max` pointers to env,
+ * NULL-terminated; returns -1 if something does not fit. */
+int tl_launch_host_env(char *const *client_env, struct tl_launch_record *rec, char **env,
+                       size_t max, char *recbuf, size_t recsize);
 
-/* Rebuilds the client's environment from the host's (removing what the
- * launch added, putting stashed variables back at their places). */
-char **tl_launch_client_env(char *const *host_env, const struct tl_launch_record *rec);
+/* Rebuilds the client's environment from the host's: what the launch added
+ * removed, stashed variables put back where they were. Writes at most
+ * `max` pointers to env; returns -1 if they do not fit. */
+int tl_launch_client_env(char *const *host_env, const struct tl_launch_record *rec, char **env,
+                         size_t max);
 
 #endif

@@ -1,0 +1,221 @@
+/* launcher.c - trapline-launch: `trapline run` before any host exists.
+ *
+ * A static, libc-free program, so that `trapline run` costs one cheap exec
+ * before the host's: it parses the options, finds PROG as execvp would,
+ * checks the plugin specs' syntax, and execs trapline-exec (beside it) with
+ * the client's own argv and the launch record, the client's LD_* and
+ * allocator variables stashed where the host's ld.so cannot see them.
+ * trapline-exec checks what needs a loader (plugin objects, ELF headers). */
+#include "../base/launch_record.h"
+#include "../base/mem.h"
+#include "../base/sys.h"
+
+#define S_IFMT 0170000
+#define S_IFDIR 0040000
+#define S_IFREG 0100000
+#define X_OK 1
+#define R_OK 4
+#define AT_FDCWD (-100)
+#define MAX_ENV 65536
+
+struct kstat {
+    uint64_t dev, ino, nlink;
+    uint32_t mode, uid, gid, pad;
+    uint64_t rest[14];
+};
+
+static const char usage[] =
+    "usage: trapline run [--plugin SPEC]... [--no-follow] [--] PROG [ARGS...]\n"
+    "  SPEC is NAME or PATH.so, optionally followed by :key=value options\n"
+    "  built-in plugins: passthrough (default), count:out=FILE\n";
+
+static char *env_out[MAX_ENV];
+static char record[256 * 1024];
+static char path_buf[4096];
+static char self[4096];
+
+static void say(const char *s)
+{
+    tl_write(2, s, tl_strlen(s));
+}
+
+static __attribute__((noreturn)) void die(int status, const char *a, const char *b, const char *c)
+{
+    say("trapline: ");
+    say(a);
+    if (b)
+        say(b);
+    if (c)
+        say(c);
+    say("\n");
+    tl_exit_group(status);
+}
+
+static int file_mode(const char *path, uint32_t *mode)
+{
+    struct kstat st;
+    long r = tl_sys4(TL_NR_newfstatat, AT_FDCWD, (long)path, (long)&st, 0);
+    *mode = st.mode;
+    return (int)r;
+}
+
+static int can_exec(const char *path)
+{
+    return tl_sys2(TL_NR_access, (long)path, X_OK) == 0;
+}
+
+static const char *get_env(char **envp, const char *name)
+{
+    size_t n = tl_strlen(name);
+    for (; *envp; envp++)
+        if (!tl_memcmp(*envp, name, n) && (*envp)[n] == '=')
+            return *envp + n + 1;
+    return 0;
+}
+
+/* execvp's search of PATH; exits 126/127 like a shell. */
+static const char *find_program(const char *name, char **envp)
+{
+    for (const char *p = name; *p; p++)
+        if (*p == '/')
+            return name;
+    const char *path = get_env(envp, "PATH");
+    if (!path)
+        path = "/bin:/usr/bin";
+    int denied = 0;
+    size_t nlen = tl_strlen(name);
+    while (1) {
+        const char *end = path;
+        while (*end && *end != ':')
+            end++;
+        size_t dlen = (size_t)(end - path);
+        if (dlen == 0) {
+            path_buf[0] = '.';
+            dlen = 1;
+        } else if (dlen < sizeof path_buf - nlen - 2) {
+            tl_memcpy(path_buf, path, dlen);
+        } else {
+            dlen = 0;
+        }
+        if (dlen) {
+            path_buf[dlen] = '/';
+            tl_memcpy(path_buf + dlen + 1, name, nlen + 1);
+            uint32_t mode;
+            if (file_mode(path_buf, &mode) == 0 && (mode & S_IFMT) == S_IFREG) {
+                if (can_exec(path_buf))
+                    return path_buf;
+                denied = 1;
+            }
+        }
+        if (!*end)
+            break;
+        path = end + 1;
+    }
+    if (denied)
+        die(126, name, ": Permission denied", 0);
+    die(127, name, ": not found", 0);
+}
+
+/* Syntax of NAME[:key=value]... and whether NAME can be a plugin. */
+static void check_spec(const char *spec)
+{
+    const char *p = spec;
+    while (*p && *p != ':')
+        p++;
+    size_t nlen = (size_t)(p - spec);
+    if (!nlen)
+        die(2, "--plugin '", spec, "': missing plugin name");
+    char name[4096];
+    if (nlen >= sizeof name)
+        die(2, "--plugin '", spec, "': name too long");
+    tl_memcpy(name, spec, nlen);
+    name[nlen] = 0;
+    if (nlen > 3 && !tl_strcmp(name + nlen - 3, ".so")) {
+        if (tl_sys2(TL_NR_access, (long)name, R_OK) != 0)
+            die(2, "plugin ", name, ": cannot open shared object file");
+    } else if (tl_strcmp(name, "passthrough") && tl_strcmp(name, "count")) {
+        die(2, "unknown plugin '", name, "' (built-in: passthrough, count; or a PATH.so)");
+    }
+    while (*p == ':') {
+        const char *opt = ++p;
+        int eq = 0;
+        while (*p && *p != ':') {
+            if (*p == '=' && p > opt)
+                eq = 1;
+            p++;
+        }
+        if (!eq)
+            die(2, "--plugin '", spec, "': an option is not key=value");
+    }
+}
+
+void tl_launcher_main(uint64_t *sp)
+{
+    int argc = (int)sp[0];
+    char **argv = (char **)(sp + 1);
+    char **envp = argv + argc + 1;
+    struct tl_launch_record rec;
+    int i = 1;
+    tl_memset(&rec, 0, sizeof rec);
+
+    for (; i < argc; i++) {
+        const char *a = argv[i];
+        if (!tl_strcmp(a, "--")) {
+            i++;
+            break;
+        }
+        if (!tl_strcmp(a, "--plugin") || !tl_memcmp(a, "--plugin=", 9)) {
+            const char *spec = a[8] == '=' ? a + 9 : (i + 1 < argc ? argv[++i] : 0);
+            if (!spec) {
+                say("trapline: --plugin needs a value\n");
+                say(usage);
+                tl_exit_group(2);
+            }
+            if (rec.plugin_count == TL_MAX_PLUGIN_SPECS)
+                die(2, "too many plugins (at most 16)", 0, 0);
+            check_spec(spec);
+            rec.plugins[rec.plugin_count++] = spec;
+        } else if (!tl_strcmp(a, "--no-follow")) {
+            rec.no_follow = 1;
+        } else if (!tl_strcmp(a, "-h") || !tl_strcmp(a, "--help")) {
+            tl_write(1, usage, sizeof usage - 1);
+            tl_exit_group(0);
+        } else if (a[0] == '-' && a[1]) {
+            say("trapline: unknown option '");
+            say(a);
+            say("'\n");
+            say(usage);
+            tl_exit_group(2);
+        } else {
+            break;
+        }
+    }
+    if (i >= argc) {
+        say("trapline: no program given\n");
+        say(usage);
+        tl_exit_group(2);
+    }
+    if (!rec.plugin_count)
+        rec.plugins[rec.plugin_count++] = "passthrough";
+    rec.initial = 1;
+    rec.exe = find_program(argv[i], envp);
+    uint32_t mode;
+    if (file_mode(rec.exe, &mode) != 0)
+        die(127, argv[i], ": not found", 0);
+    if ((mode & S_IFMT) == S_IFDIR)
+        die(126, argv[i], ": Is a directory", 0);
+    if (!can_exec(rec.exe))
+        die(126, argv[i], ": Permission denied", 0);
+
+    /* trapline-exec lives beside this program. */
+    long n = tl_sys3(TL_NR_readlink, (long)"/proc/self/exe", (long)self, sizeof self - 32);
+    if (n <= 0)
+        die(1, "cannot find trapline-launch itself", 0, 0);
+    while (n > 0 && self[n - 1] != '/')
+        n--;
+    tl_memcpy(self + n, "trapline-exec", 14);
+    if (tl_launch_host_env(envp, &rec, env_out, MAX_ENV, record, sizeof record))
+        die(7, "the environment is too large", 0, 0); /* E2BIG, as exec would */
+    long r = tl_sys3(TL_NR_execve, (long)self, (long)(argv + i), (long)env_out);
+    die(1, "cannot execute ", self, r == -2 ? ": not found" : ": exec failed");
+}
