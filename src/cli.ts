@@ -1,27 +1,27 @@
 #!/usr/bin/env node
-// trapline's Node CLI. `bin/trapline run` normally bypasses this file and
-// execs the native launcher directly; `run` is still accepted here (e.g. when
-// invoked as `node dist/src/cli.js run ...`) and delegated the same way.
+// trapline's Node CLI. The `trapline` command (native/build/trapline, a static
+// launcher) handles `run` itself and hands every other command here; `run` is
+// still accepted here (`node dist/src/cli.js run ...`) and delegated back.
 import { Command, CommanderError } from 'commander';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
-import { launcherPath } from './paths.js';
+import { binPath } from './paths.js';
 
 const USAGE_EXIT = 2;
 
 /** Run the native launcher with inherited stdio and mirror how it ended. */
 export function runNative(args: string[]): void {
-  if (!existsSync(launcherPath)) {
-    process.stderr.write(`trapline: native launcher missing: ${launcherPath} (run \`npm run build\`)\n`);
+  if (!existsSync(binPath)) {
+    process.stderr.write(`trapline: native launcher missing: ${binPath} (run \`npm run build\`)\n`);
     process.exit(1);
   }
-  const child = spawn(launcherPath, args, { stdio: 'inherit' });
+  const child = spawn(binPath, args, { stdio: 'inherit' });
   // The child shares our terminal: let it alone decide what SIGINT/SIGQUIT do.
   const ignore = (): void => {};
   for (const sig of ['SIGINT', 'SIGQUIT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, ignore);
   child.on('error', (err) => {
-    process.stderr.write(`trapline: cannot start ${launcherPath}: ${err.message}\n`);
+    process.stderr.write(`trapline: cannot start ${binPath}: ${err.message}\n`);
     process.exit(1);
   });
   child.on('exit', (code, signal) => {
@@ -69,7 +69,7 @@ Set TRAPLINE_DEBUG=1 to print one line per rewritten object.`,
     .action(() => {
       // Hand over everything after "run" verbatim: the launcher parses it.
       const i = argv.indexOf('run');
-      runNative(argv.slice(i + 1));
+      runNative(['run', ...argv.slice(i + 1)]);
     });
 
   if (argv.length === 0) {

@@ -5,5 +5,6 @@ import path from 'node:path';
 
 export const packageRoot: string = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const nativeBuildDir: string = path.join(packageRoot, 'native', 'build');
-export const launcherPath: string = path.join(nativeBuildDir, 'trapline-launch');
-export const binPath: string = path.join(packageRoot, 'bin', 'trapline');
+/** The `trapline` command: the static native launcher (`run`), which hands
+ *  every other command to this CLI. */
+export const binPath: string = path.join(nativeBuildDir, 'trapline');

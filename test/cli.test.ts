@@ -1,4 +1,4 @@
-// The `trapline` command: bin/trapline (POSIX sh) and the Node CLI behind it.
+// The `trapline` command (native/build/trapline) and the Node CLI behind it.
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -8,13 +8,16 @@ import { describe, root, run, skipWithoutLauncher, testProgram, traplineBin } fr
 
 const cliJs = path.join(root, 'dist', 'src', 'cli.js');
 
-suite('bin/trapline', () => {
-  test('is an executable POSIX sh script that does not start Node for run', () => {
-    const text = readFileSync(traplineBin, 'utf8');
-    assert.match(text, /^#!\/bin\/sh\n/);
-    assert.ok((statSync(traplineBin).mode & 0o111) !== 0, 'bin/trapline is not executable');
-    const r = run('/bin/sh', ['-n', traplineBin]);
-    assert.equal(r.status, 0, describe(r));
+suite('the trapline command', () => {
+  test('is a static executable: no ld.so reads the user\'s LD_* variables on the way', (t) => {
+    if (skipWithoutLauncher(t)) return;
+    const head = readFileSync(traplineBin).subarray(0, 4);
+    assert.deepEqual([...head], [0x7f, 0x45, 0x4c, 0x46]);
+    const r = run('/usr/bin/file', ['-L', traplineBin]);
+    if (r.status === 0) assert.match(r.stdout, /statically linked/, describe(r));
+    const e = run(traplineBin, ['run', '--', '/usr/bin/env'], { extraEnv: { LD_PRELOAD: '/nonexistent/x.so', ZZ_ORDER: '1' } });
+    assert.equal(e.status, 0, describe(e));
+    assert.equal(e.stderr.split('cannot be preloaded').length - 1, 1, describe(e));
   });
 
   test('`run` never starts Node; other commands do', (t) => {
@@ -35,7 +38,7 @@ suite('bin/trapline', () => {
 
   test('package.json names it as the trapline bin', () => {
     const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { bin: Record<string, string> };
-    assert.equal(pkg.bin.trapline, 'bin/trapline');
+    assert.equal(pkg.bin.trapline, 'native/build/trapline');
   });
 
   test('run through a symlink resolves the package directory', (t) => {
@@ -88,7 +91,7 @@ suite('Node CLI run delegates to the launcher', () => {
     assert.equal(r.stdout, 'hello from node-cli\n');
   });
 
-  test('bin/trapline run forwards exit status and signals', (t) => {
+  test('trapline run forwards exit status and signals', (t) => {
     if (skipWithoutLauncher(t)) return;
     const a = run(traplineBin, ['run', '--', '/bin/sh', '-c', 'exit 42']);
     assert.equal(a.status, 42, describe(a));

@@ -1,5 +1,5 @@
 // Shared helpers for the node:test suites: run a command natively and under
-// `bin/trapline run`, capture everything, compare; locate the native build.
+// `trapline run`, capture everything, compare; locate the native build.
 import assert from 'node:assert/strict';
 import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -12,8 +12,9 @@ import type { TestContext } from 'node:test';
 export const root: string = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** native/build, or $TRAPLINE_NATIVE_BUILD (to test another build). */
 export const nativeBuild: string = process.env.TRAPLINE_NATIVE_BUILD ?? path.join(root, 'native', 'build');
-export const launcher: string = path.join(nativeBuild, 'trapline-launch');
-export const traplineBin: string = path.join(root, 'bin', 'trapline');
+/** The `trapline` command: the static native launcher. */
+export const launcher: string = path.join(nativeBuild, 'trapline');
+export const traplineBin: string = launcher;
 export const fixtures: string = path.join(root, 'test', 'fixtures');
 
 /** Path of a C test program built from native/tests/NAME.c. */
@@ -93,7 +94,7 @@ export function run(cmd: string, args: readonly string[] = [], opts: RunOptions 
   };
 }
 
-/** `bin/trapline run [--plugin P]... -- CMD ARGS...` */
+/** `trapline run [--plugin P]... -- CMD ARGS...` */
 export function traplineArgs(plugins: readonly string[], cmd: string, args: readonly string[]): string[] {
   return ['run', ...plugins.flatMap((p) => ['--plugin', p]), '--', cmd, ...args];
 }

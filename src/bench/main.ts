@@ -1,4 +1,4 @@
-// `npm run bench`: native vs `bin/trapline run --` (passthrough), interleaved
+// `npm run bench`: native vs `trapline run --` (native/build/trapline) (passthrough), interleaved
 // in one invocation, median of at least 10 runs with the spread, for a getpid
 // loop, a clock_gettime loop, /bin/true and `python3 -c pass`, each with a
 // cold and a warm rewrite cache.
@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { binPath, launcherPath, nativeBuildDir } from '../paths.js';
+import { binPath, nativeBuildDir } from '../paths.js';
 
 interface Options {
   runs: number;
@@ -106,8 +106,8 @@ function pad(rows: string[][]): string {
 
 function main(): void {
   const opts = parseArgs(process.argv.slice(2));
-  if (!existsSync(launcherPath)) {
-    process.stderr.write(`bench: ${launcherPath} is missing: run \`npm run build\`\n`);
+  if (!existsSync(binPath)) {
+    process.stderr.write(`bench: ${binPath} is missing: run \`npm run build\`\n`);
     process.exit(1);
   }
   const tests = path.join(nativeBuildDir, 'tests');
@@ -135,7 +135,7 @@ function main(): void {
     XDG_CACHE_HOME: mode === 'warm' ? warmCache : path.join(tmpRoot, `cold-${coldCount++}`),
   });
 
-  process.stdout.write(`trapline bench: native vs bin/trapline run (passthrough), ${opts.runs} interleaved runs each\n`);
+  process.stdout.write(`trapline bench: native vs trapline run (passthrough), ${opts.runs} interleaved runs each\n`);
   process.stdout.write(machine() + '\n\n');
 
   const rows: Row[] = [];

@@ -1,6 +1,6 @@
 /* main.c - trapline-exec: the native launcher and host.
  *
- * Started by trapline-launch (stage 1, src/launcher/) with the launch record
+ * Started by the `trapline` command (stage 1, src/launcher/) with the launch record
  * in TRAPLINE_LAUNCH: start the plugins, map the client and its
  * interpreter, rewrite them, route the vDSO, and jump to the client. Every
  * exec the client makes comes back here with a new record. */
@@ -33,7 +33,7 @@ static __attribute__((noreturn)) void die(int status, const char *fmt, const cha
     exit(status);
 }
 
-/* Started without a launch record: the launcher beside us does stage 1. */
+/* Started without a launch record: `trapline run`, beside us, does stage 1. */
 static int hand_to_launcher(char **argv)
 {
     char self[4096];
@@ -41,10 +41,16 @@ static int hand_to_launcher(char **argv)
     if (n <= 0)
         die(1, "%s", "cannot find trapline-exec itself");
     self[n] = 0;
-    strcpy(strrchr(self, '/') + 1, "trapline-launch");
-    argv[0] = self;
-    execv(self, argv);
-    die(1, "cannot execute trapline-launch: %s", strerror(errno));
+    strcpy(strrchr(self, '/') + 1, "trapline");
+    size_t argc = 0;
+    while (argv[argc])
+        argc++;
+    char **args = malloc((argc + 2) * sizeof *args);
+    args[0] = self;
+    args[1] = "run";
+    memcpy(args + 2, argv + 1, argc * sizeof *args);
+    execv(self, args);
+    die(1, "cannot execute trapline: %s", strerror(errno));
 }
 
 static struct tl_thread_area main_area __attribute__((aligned(4096)));

@@ -1,11 +1,14 @@
-/* launcher.c - trapline-launch: `trapline run` before any host exists.
+/* launcher.c - the `trapline` command.
  *
- * A static, libc-free program, so that `trapline run` costs one cheap exec
- * before the host's: it parses the options, finds PROG as execvp would,
- * checks the plugin specs' syntax, and execs trapline-exec (beside it) with
- * the client's own argv and the launch record, the client's LD_* and
- * allocator variables stashed where the host's ld.so cannot see them.
- * trapline-exec checks what needs a loader (plugin objects, ELF headers). */
+ * A static, libc-free program: no ld.so ever reads the user's LD_* variables
+ * on the way to the client, the environment keeps its order, and `trapline
+ * run` costs one cheap exec before the host's. `run` parses its options,
+ * finds PROG as execvp would, checks the plugin specs' syntax, and execs
+ * trapline-exec (beside it) with the client's own argv and the launch
+ * record, the client's LD_* and allocator variables stashed where the
+ * host's ld.so cannot see them; trapline-exec checks what needs a loader
+ * (plugin objects, ELF headers). Every other command goes to the Node CLI
+ * (dist/src/cli.js of this package). */
 #include "../base/launch_record.h"
 #include "../base/mem.h"
 #include "../base/sys.h"
@@ -33,6 +36,7 @@ static char *env_out[MAX_ENV];
 static char record[256 * 1024];
 static char path_buf[4096];
 static char self[4096];
+static char cli[4200];
 
 static void say(const char *s)
 {
@@ -73,8 +77,9 @@ static const char *get_env(char **envp, const char *name)
     return 0;
 }
 
-/* execvp's search of PATH; exits 126/127 like a shell. */
-static const char *find_program(const char *name, char **envp)
+/* execvp's search of PATH: the path found, or NULL with *denied set if
+ * only non-executable candidates exist. */
+static const char *search_path(const char *name, char **envp, int *denied)
 {
     for (const char *p = name; *p; p++)
         if (*p == '/')
@@ -82,7 +87,7 @@ static const char *find_program(const char *name, char **envp)
     const char *path = get_env(envp, "PATH");
     if (!path)
         path = "/bin:/usr/bin";
-    int denied = 0;
+    *denied = 0;
     size_t nlen = tl_strlen(name);
     while (1) {
         const char *end = path;
@@ -104,16 +109,54 @@ static const char *find_program(const char *name, char **envp)
             if (file_mode(path_buf, &mode) == 0 && (mode & S_IFMT) == S_IFREG) {
                 if (can_exec(path_buf))
                     return path_buf;
-                denied = 1;
+                *denied = 1;
             }
         }
         if (!*end)
             break;
         path = end + 1;
     }
-    if (denied)
-        die(126, name, ": Permission denied", 0);
-    die(127, name, ": not found", 0);
+    return 0;
+}
+
+/* execvp's search; exits 126/127 like a shell. */
+static const char *find_program(const char *name, char **envp)
+{
+    int denied;
+    const char *found = search_path(name, envp, &denied);
+    if (!found)
+        die(denied ? 126 : 127, name, denied ? ": Permission denied" : ": not found", 0);
+    return found;
+}
+
+/* The directory holding this program, with a trailing '/', in self. */
+static size_t own_dir(void)
+{
+    long n = tl_sys3(TL_NR_readlink, (long)"/proc/self/exe", (long)self, sizeof self - 64);
+    if (n <= 0)
+        die(1, "cannot find the trapline command itself", 0, 0);
+    while (n > 0 && self[n - 1] != '/')
+        n--;
+    return (size_t)n;
+}
+
+/* Anything but `run`: node dist/src/cli.js ARGS (this is native/build/). */
+static __attribute__((noreturn)) void to_node_cli(char **argv, char **envp)
+{
+    size_t n = own_dir();
+    static const char rel[] = "../../dist/src/cli.js";
+    tl_memcpy(cli, self, n);
+    tl_memcpy(cli + n, rel, sizeof rel);
+    int denied;
+    const char *node = search_path("node", envp, &denied);
+    if (!node)
+        die(127, "node: not found (the trapline commands other than `run` need Node.js 20 or newer)", 0, 0);
+    argv[0] = cli; /* argv[-1] of the client's vector is ours: argc */
+    char **args = argv - 1;
+    args[0] = (char *)"node";
+    long r = tl_sys3(TL_NR_execve, (long)node, (long)args, (long)envp);
+    (void)r;
+    die(126, "cannot execute ", node, 0);
 }
 
 /* Syntax of NAME[:key=value]... and whether NAME can be a plugin. */
@@ -155,8 +198,10 @@ void tl_launcher_main(uint64_t *sp)
     char **argv = (char **)(sp + 1);
     char **envp = argv + argc + 1;
     struct tl_launch_record rec;
-    int i = 1;
+    int i = 2;
     tl_memset(&rec, 0, sizeof rec);
+    if (argc < 2 || tl_strcmp(argv[1], "run"))
+        to_node_cli(argv, envp);
 
     for (; i < argc; i++) {
         const char *a = argv[i];
@@ -208,12 +253,7 @@ void tl_launcher_main(uint64_t *sp)
         die(126, argv[i], ": Permission denied", 0);
 
     /* trapline-exec lives beside this program. */
-    long n = tl_sys3(TL_NR_readlink, (long)"/proc/self/exe", (long)self, sizeof self - 32);
-    if (n <= 0)
-        die(1, "cannot find trapline-launch itself", 0, 0);
-    while (n > 0 && self[n - 1] != '/')
-        n--;
-    tl_memcpy(self + n, "trapline-exec", 14);
+    tl_memcpy(self + own_dir(), "trapline-exec", 14);
     if (tl_launch_host_env(envp, &rec, env_out, MAX_ENV, record, sizeof record))
         die(7, "the environment is too large", 0, 0); /* E2BIG, as exec would */
     long r = tl_sys3(TL_NR_execve, (long)self, (long)(argv + i), (long)env_out);
