@@ -78,13 +78,6 @@ void tl_fatal_signals_install(void)
     }
 }
 
-static long copy_to_client(void *dst, const void *src, uint64_t len)
-{
-    struct { const void *base; uint64_t len; } local = { src, len }, remote = { dst, len };
-    long r = tl_sys6(311 /* process_vm_writev */, tl_gate.pid, (long)&local, 1, (long)&remote, 1, 0);
-    return r == (long)len ? 0 : -14;
-}
-
 /* rt_sigaction(sig, act, oact, size): substitute ours for SIG_DFL and
  * report the client's own registration back. Handles the whole call. */
 void tl_fatal_signals_sigaction(struct tl_thread_block *tb, struct tl_frame *f)
@@ -110,7 +103,7 @@ void tl_fatal_signals_sigaction(struct tl_thread_block *tb, struct tl_frame *f)
     tl_gate_real_call_hooked(tb, f);
     if (f->rax != 0)
         return;
-    if (f->rdx && had && copy_to_client((void *)f->rdx, &before, sizeof before))
+    if (f->rdx && had && tl_copy_to_client((void *)f->rdx, &before, sizeof before))
         f->rax = (uint64_t)-14;
     if (f->rsi == (uint64_t)&ours) {
         client_dfl[sig] = act;

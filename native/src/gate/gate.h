@@ -97,6 +97,8 @@ void tl_gate_call_host(void (*fn)(void *), void *arg);
 /* plugin_host.c: the helpers handed to plugins. */
 extern const struct trapline_host tl_plugin_host;
 long tl_copy_from_client(void *dst, const void *src, uint64_t len);
+/* Writes client memory without faulting: 0 or -EFAULT. */
+long tl_copy_to_client(void *dst, const void *src, uint64_t len);
 
 /* special_calls.c: calls the gate handles itself (signals, processes,
  * mappings, /proc/self/exe). */

@@ -10,6 +10,20 @@
 #include "../base/thread_block.h"
 #include "frame.h"
 
+/* Picks the private stack for a new gate frame into \out, given the
+ * client's rsp in \rsp_in: below a client handler that is itself running
+ * on the private stack, else at stack_cur. Changes flags. */
+    .macro SELECT_PRIVATE_STACK rsp_in, out
+    mov %gs:TB_STACK_CUR, \out
+    cmp %gs:TB_STACK_BASE, \rsp_in
+    jb 1f
+    cmp %gs:TB_STACK_TOP, \rsp_in
+    jae 1f
+    lea -128(\rsp_in), \out
+    and $-16, \out
+1:
+    .endm
+
     .text
     .p2align 4
     .globl tl_gate_syscall_entry
@@ -20,16 +34,8 @@ tl_gate_syscall_entry:
     seto %al
     mov %ax, %gs:TB_SCRATCH_FLAGS
     mov %rsp, %r11
-    /* A client handler running on the private stack nests below itself;
-     * otherwise the frame goes at stack_cur. */
-    mov %gs:TB_STACK_CUR, %rax
-    cmp %gs:TB_STACK_BASE, %r11
-    jb 1f
-    cmp %gs:TB_STACK_TOP, %r11
-    jae 1f
-    lea -128(%r11), %rax
-    and $-16, %rax
-1:  mov %rax, %rsp
+    SELECT_PRIVATE_STACK %r11, %rax
+    mov %rax, %rsp
     push %r11                       /* F_RSP */
     push %rcx                       /* F_RESUME */
     pushfq                          /* F_RFLAGS, arithmetic bits fixed next */
@@ -164,14 +170,8 @@ tl_vdso_entry:
     cmpq $0, %gs:TB_INSIDE
     jne 2f
     mov %rsp, %r11
-    mov %gs:TB_STACK_CUR, %r10
-    cmp %gs:TB_STACK_BASE, %r11
-    jb 1f
-    cmp %gs:TB_STACK_TOP, %r11
-    jae 1f
-    lea -128(%r11), %r10
-    and $-16, %r10
-1:  mov %r10, %rsp
+    SELECT_PRIVATE_STACK %r11, %r10
+    mov %r10, %rsp
     push %r11
     push %r11
     mov %eax, %r9d

@@ -20,7 +20,7 @@ long tl_copy_from_client(void *dst, const void *src, uint64_t len)
     return r == (long)len ? 0 : -14 /* EFAULT */;
 }
 
-static long copy_to_client(void *dst, const void *src, uint64_t len)
+long tl_copy_to_client(void *dst, const void *src, uint64_t len)
 {
     struct iovec_raw local = { src, len }, remote = { dst, len };
     long r = tl_sys6(TL_NR_process_vm_writev, tl_gate.pid, (long)&local, 1, (long)&remote, 1, 0);
@@ -71,7 +71,7 @@ static int readlink_answer(struct tl_frame *f, uint64_t buf, uint64_t size)
         return -2;
     }
     uint64_t n = tl_gate.exe_path_len < size ? tl_gate.exe_path_len : size;
-    f->rax = copy_to_client((void *)buf, tl_gate.exe_path, n) ? (uint64_t)-14 : n;
+    f->rax = tl_copy_to_client((void *)buf, tl_gate.exe_path, n) ? (uint64_t)-14 : n;
     return -2;
 }
 
