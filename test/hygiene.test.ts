@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { describe as suite, test } from 'node:test';
 import { compareRuns, describe, runTrapline, skipWithout, skipWithoutLauncher, testProgram } from './helpers.js';
 
-const VARIANTS = ['', '-nopie', '-static', '-static-pie', '-musl'] as const;
+const VARIANTS = ['', '-nopie', '-static', '-static-pie', '-musl', '-musl-static-pie', '-musl-dynamic'] as const;
 
 // Variables meant for the client only; LD_PRELOAD of a missing object makes
 // ld.so complain once per ld.so that reads it.

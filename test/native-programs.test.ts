@@ -18,8 +18,8 @@ import {
   type RewriteLine,
 } from './helpers.js';
 
-const VARIANTS = ['', '-nopie', '-static', '-static-pie', '-musl'] as const;
-const STATIC = new Set<string>(['-static', '-static-pie', '-musl']);
+const VARIANTS = ['', '-nopie', '-static', '-static-pie', '-musl', '-musl-static-pie', '-musl-dynamic'] as const;
+const STATIC = new Set<string>(['-static', '-static-pie', '-musl', '-musl-static-pie']);
 
 function debugEnv(cacheDir?: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, TRAPLINE_DEBUG: '1', LC_ALL: 'C' };
@@ -52,12 +52,22 @@ suite('variants: dynamic PIE, non-PIE, static, static-pie, musl static', () => {
           assert.ok(exe.sites >= 1, `${prog}: no syscall sites found\n${ctx}`);
           assert.ok(exe.patched >= 1, `${prog}: nothing patched\n${ctx}`);
           assert.equal(exe.backstop, 0, `${prog}: sites left to the backstop\n${ctx}`);
+        } else if (v === '-musl-dynamic') {
+          // musl's dynamic loader is its libc.
+          const ldso = lines.find((l) => /ld-musl-x86_64\.so\.1$/.test(l.object));
+          assert.ok(ldso && ldso.patched >= 1, `ld-musl not rewritten\n${ctx}`);
         } else {
           // The dynamic executable itself makes no syscall: libc and ld.so do.
           const libc = lines.find((l) => /\/libc\.so\.6$|\/libc-[\d.]+\.so$/.test(l.object));
           const ldso = lines.find((l) => /ld-linux-x86-64\.so\.2$/.test(l.object));
           assert.ok(libc && libc.patched >= 1, `libc not rewritten\n${ctx}`);
           assert.ok(ldso && ldso.patched >= 1, `ld.so not rewritten\n${ctx}`);
+        }
+        // Every syscall instruction found is patched: none is left to the
+        // backstop in any object of these programs.
+        for (const l of lines) {
+          assert.equal(l.patched, l.sites, `${l.object}: not every site patched\n${ctx}`);
+          assert.equal(l.backstop, 0, `${l.object}: sites left to the backstop\n${ctx}`);
         }
         // The vDSO's own syscall fallbacks are rewritten too.
         assert.ok(
