@@ -68,6 +68,15 @@ size_t tl_launch_format(const struct tl_launch_record *rec, char *buf, size_t si
         put(&o, ";nofollow=1");
     if (rec->initial)
         put(&o, ";initial=1");
+    if (rec->has_sigmask) {
+        static const char hex[] = "0123456789abcdef";
+        char h[17];
+        for (int i = 0; i < 16; i++)
+            h[i] = hex[(rec->sigmask >> (60 - 4 * i)) & 15];
+        h[16] = 0;
+        put(&o, ";sigmask=");
+        put(&o, h);
+    }
     if (o.p >= o.end)
         return 0;
     *o.p = 0;
@@ -137,6 +146,16 @@ int tl_launch_parse(char *text, struct tl_launch_record *rec)
             rec->no_follow = 1;
         } else if (!tl_strcmp(key, "initial")) {
             rec->initial = 1;
+        } else if (!tl_strcmp(key, "sigmask")) {
+            unsigned long long m = 0;
+            for (; *val; val++) {
+                int v = hexval(*val);
+                if (v < 0)
+                    return -1;
+                m = m << 4 | (unsigned)v;
+            }
+            rec->sigmask = m;
+            rec->has_sigmask = 1;
         } else {
             return -1;
         }

@@ -17,6 +17,9 @@
  *   nofollow=1          exec'd programs run natively
  *   initial=1           started by `trapline run`, not by a client exec:
  *                       plugins are shown the execve that started the image
+ *   sigmask=HEX         the client's signal mask (trapline keeps a few
+ *                       signals unblocked for itself; the client's view of
+ *                       them crosses exec here)
  *
  * Unknown keys are an error: a record is only read by the trapline that
  * wrote it (or the same build after exec).
@@ -44,6 +47,8 @@ struct tl_launch_record {
     int added_tunables;
     int no_follow;
     int initial;
+    int has_sigmask;
+    unsigned long long sigmask;
 };
 
 /* The host's own GLIBC_TUNABLES: rseq stays free for the client. */

@@ -77,7 +77,7 @@ enum {
     TL_NR_readlinkat = 267, TL_NR_faccessat = 269, TL_NR_execveat = 322,
     TL_NR_getrandom = 318, TL_NR_statx = 332, TL_NR_process_vm_readv = 310,
     TL_NR_clone3 = 435, TL_NR_faccessat2 = 439,
-    TL_NR_stat = 4, TL_NR_lstat = 6,
+    TL_NR_stat = 4, TL_NR_lstat = 6, TL_NR_sigaltstack = 131, TL_NR_rt_sigpending = 127,
 };
 
 #define TL_ARCH_SET_GS 0x1001

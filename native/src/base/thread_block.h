@@ -17,6 +17,9 @@
 #define TB_PRIV_RSP        48  /* private rsp while the real call runs */
 #define TB_INSIDE          56  /* non-zero while trapline code owns the thread */
 #define TB_SYSCALL_ENTRY   64  /* address of tl_gate_syscall_entry */
+#define TB_PENDING         72  /* non-zero while signals wait for delivery */
+#define TB_INT80_RET       80  /* where an int $0x80 caught by SUD resumes */
+#define TB_PHASE           88  /* 1: the gate has passed its last signal check */
 
 #ifndef __ASSEMBLER__
 #include <stdint.h>
@@ -57,6 +60,9 @@ enum tl_thread_state {
     TL_STATE_EXITING = 4,  /* exit path: all signals blocked */
 };
 
+struct tl_frame;
+struct tl_thread_signals;
+
 struct tl_thread_block {
     uint64_t self;
     uint64_t scratch_rax;
@@ -67,19 +73,51 @@ struct tl_thread_block {
     uint64_t priv_rsp;
     uint64_t inside;
     uint64_t syscall_entry;
+    uint64_t pending;
+    uint64_t int80_return;
+    uint64_t phase;
     /* Below: not used from assembly. */
     uint64_t client_fs;     /* the client's fs base, as it last set it */
     uint64_t host_fs;       /* the host thread block lent to this thread */
     int32_t pid, tid;
     uint32_t state;         /* enum tl_thread_state of the innermost frame */
     uint32_t depth;         /* gate frames live on this thread */
+    uint8_t sud_selector;   /* Syscall User Dispatch: 0 allow, 1 trap */
+    uint8_t stepping;       /* single-stepping to client code to deliver */
+    uint8_t sud_call;       /* the call entering the gate came from SUD */
+    uint8_t unused0;
+    uint32_t may_deliver;   /* the innermost gate frame may deliver signals */
+    struct tl_thread_signals *signals;
+    struct tl_frame *exit_frame; /* the frame the gate is leaving through */
     struct tl_dispatch dispatch;
+};
+
+/* A thread's signal state: what the client believes (its mask, its
+ * alternate stack) and what trapline holds back for it. */
+#define TL_PENDING_MAX 64
+struct tl_siginfo {
+    int32_t signo, errno_, code, pad;
+    uint8_t rest[112];
+};
+struct tl_thread_signals {
+    uint64_t client_mask;             /* the mask the client set */
+    uint64_t pending_set;             /* signals held, one bit per signo */
+    struct tl_siginfo pending[TL_PENDING_MAX]; /* held siginfos, oldest first */
+    uint32_t pending_count;
+    uint32_t pad;
+    uint64_t alt_sp, alt_size;        /* the client's sigaltstack */
+    int32_t alt_flags;
+    int32_t pad2;
+    uint64_t own_alt_sp, own_alt_size; /* trapline's: the kernel-level one */
 };
 
 /* A thread's private stack with its block on top, in one mapping: the
  * frame of a call and the block share a page. */
 #define TL_PRIVATE_STACK_SIZE (256 * 1024)
+#define TL_SIGNAL_STACK_SIZE (64 * 1024)
 struct tl_thread_area {
+    char signal_stack[TL_SIGNAL_STACK_SIZE];  /* trapline's kernel altstack */
+    struct tl_thread_signals signals;
     char stack[TL_PRIVATE_STACK_SIZE - ((sizeof(struct tl_thread_block) + 63) & ~63ul)];
     struct tl_thread_block tb __attribute__((aligned(64)));
 };
@@ -94,6 +132,9 @@ TL_TB_CHECK(stack_top, TB_STACK_TOP);
 TL_TB_CHECK(priv_rsp, TB_PRIV_RSP);
 TL_TB_CHECK(inside, TB_INSIDE);
 TL_TB_CHECK(syscall_entry, TB_SYSCALL_ENTRY);
+TL_TB_CHECK(pending, TB_PENDING);
+TL_TB_CHECK(int80_return, TB_INT80_RET);
+TL_TB_CHECK(phase, TB_PHASE);
 
 static inline struct tl_thread_block *tl_tb(void)
 {

@@ -8,6 +8,7 @@
 #include "gate.h"
 #include "../base/sys.h"
 #include "../base/mem.h"
+#include "signals.h"
 
 struct tl_gate_state tl_gate;
 void *tl_vdso_original[TRAPLINE_VDSO_COUNT];
@@ -72,29 +73,68 @@ static inline void args_to_frame(struct tl_frame *f, const long *a)
 }
 
 /* The real call, with `inside` cleared: a client handler that runs while the
- * call blocks is client code. */
-void tl_gate_real_call_hooked(struct tl_thread_block *tb, struct tl_frame *f)
+ * call blocks is client code. Returns 0 if the call was abandoned because a
+ * signal waits for the client (only for a frame that may deliver). */
+int tl_gate_real_call_hooked(struct tl_thread_block *tb, struct tl_frame *f)
 {
+    int aborted = 0;
     tb->state = TL_STATE_REAL_CALL;
     tb->inside = 0;
-    tl_gate_real_call(f);
+    if (tb->may_deliver)
+        aborted = tl_gate_real_call(f);
+    else
+        tl_gate_real_call_nocheck(f);
     tb->inside = 1;
     tb->state = TL_STATE_AFTER;
+    return !aborted;
+}
+
+/* A call abandoned for a signal: the client sees the signal at the site,
+ * and makes the call afresh when its handler returns. */
+static void deliver_at_site(struct tl_thread_block *tb, struct tl_frame *f, uint64_t site_next)
+{
+    if (!tl_signals_deliver_from_gate(tb, f, site_next - 2, f->rax, site_next)) {
+        /* Nothing deliverable after all (masked meanwhile): issue it. */
+        tl_gate_real_call_nocheck(f);
+    }
+}
+
+/* The last check before the client runs again: from here on a signal is
+ * delivered by stepping to client code (signals.c). */
+static inline void final_check(struct tl_thread_block *tb, struct tl_frame *f, uint64_t site_next,
+                               int may_deliver)
+{
+    tb->exit_frame = f;
+    tb->phase = 1;
+    if (may_deliver && tb->pending)
+        tl_signals_deliver_from_gate(tb, f, site_next, f->rax, site_next);
 }
 
 void tl_gate_dispatch(struct tl_frame *f)
 {
     struct tl_thread_block *tb = tl_tb();
     unsigned long nr = f->rax;
+    /* A call caught by the backstop continues at the site's next address;
+     * a stub's continuation starts with movabs $site_next, %rcx. */
+    uint64_t site_next = tb->sud_call ? f->resume : tl_frame_site(f);
+    int may_deliver = !tb->inside && tb->state == TL_STATE_CLIENT;
+    uint32_t outer_may = tb->may_deliver;
+    tb->sud_call = 0;
+    tb->exit_frame = 0;
 
     const struct tl_dispatch *d = &tb->dispatch;
     if (tb->inside || !mask_has(d->hot, nr)) {
-        tl_gate_real_call(f);
+        if (!may_deliver)
+            tl_gate_real_call_nocheck(f);
+        else if (tl_gate_real_call(f))
+            deliver_at_site(tb, f, site_next);
+        final_check(tb, f, site_next, may_deliver);
         return;
     }
     uint32_t outer_state = tb->state;
     tb->inside = 1;
     tb->state = TL_STATE_GATE;
+    tb->may_deliver = (uint32_t)may_deliver;
 
     struct trapline_event ev;
     struct trapline_syscall call;
@@ -104,7 +144,7 @@ void tl_gate_dispatch(struct tl_frame *f)
     args_from_frame(call.args, f);
     tl_memcpy(orig, call.args, sizeof orig);
     call.result = 0;
-    call.site = tl_frame_site(f);
+    call.site = site_next;
 
     int skipped = 0;
     uint32_t ran = 0;
@@ -114,20 +154,30 @@ void tl_gate_dispatch(struct tl_frame *f)
     if (!skipped) {
         args_to_frame(f, call.args);
         struct tl_special special;
-        if (!mask_has(d->internal, nr) || !tl_special_before(f, &special)) {
-            tl_gate_real_call_hooked(tb, f);
-        } else {
-            /* The gate's own handling (process.c) issues the call itself. */
-            tl_special_call(tb, f, &special);
+        int made;
+        if (!mask_has(d->internal, nr) || !tl_special_before(f, &special))
+            made = tl_gate_real_call_hooked(tb, f);
+        else
+            made = tl_special_call(tb, f, &special); /* the gate's own handling */
+        args_to_frame(f, orig);
+        if (!made) {
+            f->rax = nr;
+            tb->state = outer_state;
+            tb->inside = 0;
+            tb->may_deliver = outer_may;
+            deliver_at_site(tb, f, site_next);
+            final_check(tb, f, site_next, may_deliver);
+            return;
         }
         call.result = (long)f->rax;
-        args_to_frame(f, orig);
     }
     if (ran)
         run_after(d, &ev, &call, ran);
     f->rax = (uint64_t)call.result;
     tb->state = outer_state;
     tb->inside = 0;
+    tb->may_deliver = outer_may;
+    final_check(tb, f, site_next, may_deliver);
 }
 
 long tl_vdso_dispatch(long a0, long a1, long a2, long a3, long a4, int fn)
@@ -136,8 +186,18 @@ long tl_vdso_dispatch(long a0, long a1, long a2, long a3, long a4, int fn)
     vdso_fn orig = (vdso_fn)tl_vdso_original[fn];
     struct tl_thread_block *tb = tl_tb();
     const struct tl_dispatch *d = &tb->dispatch;
-    if (!(d->any_vdso & (1u << fn)))
-        return orig(a0, a1, a2, a3, a4);
+    /* Nothing after this point checks for signals again but the end:
+     * signals.c steps a thread interrupted here back to client code. */
+    tb->phase = 1;
+    if (!(d->any_vdso & (1u << fn))) {
+        uint32_t outer_state = tb->state;
+        tb->state = TL_STATE_GATE; /* a fallback syscall must not deliver */
+        long r = orig(a0, a1, a2, a3, a4);
+        tb->state = outer_state;
+        if (tb->pending && tl_signals_deliverable(tb))
+            tl_signals_step_to_client(tb);
+        return r;
+    }
 
     struct trapline_event ev;
     struct trapline_vdso_call call = { fn, { a0, a1, a2, a3, a4 }, 0 };
@@ -157,9 +217,13 @@ long tl_vdso_dispatch(long a0, long a1, long a2, long a3, long a4, int fn)
         }
     }
     if (!skipped) {
-        /* The original may fall back to a syscall: that one is the client's. */
+        /* The original may fall back to a syscall: that one is the client's,
+         * but signals wait until the vDSO call returns. */
+        uint32_t outer_state = tb->state;
         tb->inside = 0;
+        tb->state = TL_STATE_GATE;
         call.result = orig(call.args[0], call.args[1], call.args[2], call.args[3], call.args[4]);
+        tb->state = outer_state;
         tb->inside = 1;
     }
     for (int i = (int)d->count - 1; i >= 0; i--) {
@@ -170,6 +234,9 @@ long tl_vdso_dispatch(long a0, long a1, long a2, long a3, long a4, int fn)
         }
     }
     tb->inside = 0;
+    tb->phase = 1;
+    if (tb->pending && tl_signals_deliverable(tb))
+        tl_signals_step_to_client(tb);
     return call.result;
 }
 

@@ -30,6 +30,7 @@ struct tl_exec_request {
     long a[5];      /* its arguments */
     long result;    /* -errno if the exec of trapline-exec failed */
     int native;     /* TL_EXEC_*: whether the client's own call must be issued */
+    uint64_t client_mask; /* the client's signal mask, carried across exec */
 };
 
 /* Host services the gate calls on the host's thread block (see host_call.c). */
@@ -46,7 +47,10 @@ struct tl_gate_state {
     struct tl_plugin_slot plugins[TL_MAX_PLUGINS];
     uint32_t any_vdso;                    /* union of vDSO subscriptions */
     int exited;                           /* process_exit hooks have run */
-    int fatal_signals;                    /* fatal_signals.c is active */
+    int fatal_signals;                    /* some plugin wants process_exit */
+    int sud_armed, sud_warned;            /* Syscall User Dispatch state */
+    uint64_t backstop_calls;              /* calls that came through SUD */
+    int debug;                            /* TRAPLINE_DEBUG */
     char exe_path[TL_PATH_MAX];           /* what /proc/self/exe means */
     uint32_t exe_path_len;
     uint64_t xsave_size;                  /* bytes of XSAVE state (CPUID 0xD) */
@@ -63,7 +67,10 @@ extern void *tl_vdso_original[TRAPLINE_VDSO_COUNT];
 
 /* Assembly (gate_entry.S). */
 void tl_gate_syscall_entry(void);
-void tl_gate_real_call(struct tl_frame *f);
+/* Issues f's call; returns 1 without issuing it if a signal for the client
+ * is held (the restartable window). The nocheck variant always issues. */
+int tl_gate_real_call(struct tl_frame *f);
+void tl_gate_real_call_nocheck(struct tl_frame *f);
 __attribute__((noreturn)) void tl_gate_sigreturn(struct tl_frame *f);
 extern char tl_gate_syscall_insn[];
 long tl_vdso_clock_gettime(long, long);
@@ -81,10 +88,6 @@ long tl_vdso_dispatch(long a0, long a1, long a2, long a3, long a4, int fn);
 void tl_gate_announce_syscall(long nr, const long args[6], long result);
 /* Runs every plugin's process_exit hook once per image. */
 void tl_gate_process_exit(int status, int signal);
-
-/* fatal_signals.c: process_exit hooks on death by signal. */
-void tl_fatal_signals_install(void);
-void tl_fatal_signals_sigaction(struct tl_thread_block *tb, struct tl_frame *f);
 
 /* thread.c: the calling thread's block and private stack. */
 int tl_thread_area_init(struct tl_thread_area *area);
@@ -110,8 +113,9 @@ struct tl_special {
 };
 void tl_special_init(struct tl_dispatch *d);
 int tl_special_before(struct tl_frame *f, struct tl_special *sp);
-void tl_special_call(struct tl_thread_block *tb, struct tl_frame *f, struct tl_special *sp);
-void tl_gate_real_call_hooked(struct tl_thread_block *tb, struct tl_frame *f);
+/* Both return 0 if the call was abandoned for a signal, else 1. */
+int tl_special_call(struct tl_thread_block *tb, struct tl_frame *f, struct tl_special *sp);
+int tl_gate_real_call_hooked(struct tl_thread_block *tb, struct tl_frame *f);
 
 /* proc_self.c: /proc/self/exe answered with the client's path. Returns
  * the index of the path argument to replace with tl_gate.exe_path, -2 if

@@ -25,10 +25,16 @@
     .endm
 
     .text
+/* Start of trapline's freestanding code: the range Syscall User Dispatch
+ * always allows (it ends at tl_gate_text_end, linked after the last
+ * freestanding object). */
+    .globl tl_gate_text_start
+tl_gate_text_start:
     .p2align 4
     .globl tl_gate_syscall_entry
     .type tl_gate_syscall_entry, @function
 tl_gate_syscall_entry:
+    movq $0, %gs:TB_PHASE
     mov %rax, %gs:TB_SCRATCH_RAX
     lahf
     seto %al
@@ -86,14 +92,16 @@ tl_gate_exit:
     mov (%rsp), %rcx
     mov 8(%rsp), %rsp
     jmp *%rcx                       /* continuation sets rcx to the site */
+    .globl tl_gate_exit_end
+tl_gate_exit_end:
     .size tl_gate_syscall_entry, . - tl_gate_syscall_entry
 
-/* void tl_gate_real_call(struct tl_frame *f): the client's call, issued with
- * its registers and stack pointer; f->rax receives the result. */
-    .p2align 4
-    .globl tl_gate_real_call
-    .type tl_gate_real_call, @function
-tl_gate_real_call:
+/* int tl_gate_real_call(struct tl_frame *f): the client's call, issued with
+ * its registers and stack pointer; f->rax receives the result. Returns 1
+ * without issuing it when a signal is held for the client: from the check
+ * to the syscall instruction is the restartable window (signals.c moves a
+ * thread interrupted there to tl_gate_real_call_abort). */
+    .macro REAL_CALL_PROLOGUE
     push %rbx
     push %rbp
     push %r12
@@ -120,6 +128,17 @@ tl_gate_real_call:
     mov F_RAX(%rdi), %rax
     mov F_RSP(%rdi), %rsp
     mov F_RDI(%rdi), %rdi
+    .endm
+
+    .p2align 4
+    .globl tl_gate_real_call
+    .type tl_gate_real_call, @function
+tl_gate_real_call:
+    REAL_CALL_PROLOGUE
+    .globl tl_gate_window_start
+tl_gate_window_start:
+    cmpq $0, %gs:TB_PENDING
+    jne tl_gate_real_call_abort
     .globl tl_gate_syscall_insn
 tl_gate_syscall_insn:
     syscall
@@ -134,8 +153,40 @@ tl_gate_syscall_done:
     pop %r12
     pop %rbp
     pop %rbx
+    xor %eax, %eax
+    ret
+    .globl tl_gate_real_call_abort
+tl_gate_real_call_abort:
+    mov %gs:TB_PRIV_RSP, %rsp
+    pop %rdi
+    pop %r15
+    pop %r14
+    pop %r13
+    pop %r12
+    pop %rbp
+    pop %rbx
+    mov $1, %eax
     ret
     .size tl_gate_real_call, . - tl_gate_real_call
+
+/* void tl_gate_real_call_nocheck(struct tl_frame *f): the same, always
+ * issued (host context, calls made on the gate's own behalf). */
+    .p2align 4
+    .globl tl_gate_real_call_nocheck
+    .type tl_gate_real_call_nocheck, @function
+tl_gate_real_call_nocheck:
+    REAL_CALL_PROLOGUE
+    syscall
+    jmp tl_gate_syscall_done
+    .size tl_gate_real_call_nocheck, . - tl_gate_real_call_nocheck
+
+/* int $0x80 caught by Syscall User Dispatch: i386 calls run unchanged from
+ * inside the allowed range. */
+    .p2align 4
+    .globl tl_gate_int80
+tl_gate_int80:
+    int $0x80
+    jmp *%gs:TB_INT80_RET
 
 /* void tl_gate_sigreturn(struct tl_frame *f): pops the frame and issues
  * rt_sigreturn on the client's stack. Does not return. */
@@ -167,6 +218,7 @@ tl_signal_restorer:
     .p2align 4
     .type tl_vdso_entry, @function
 tl_vdso_entry:
+    movq $0, %gs:TB_PHASE
     cmpq $0, %gs:TB_INSIDE
     jne 2f
     mov %rsp, %r11

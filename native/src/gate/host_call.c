@@ -26,7 +26,10 @@ void tl_gate_call_host(void (*fn)(void *), void *arg)
     tl_sys2(TL_NR_arch_prctl, TL_ARCH_GET_FS, (long)&client_fs);
     tl_sys2(TL_NR_arch_prctl, TL_ARCH_SET_FS, (long)tl_gate.host_fs);
     tb->inside = 1;
+    uint8_t selector = tb->sud_selector;
+    tb->sud_selector = 0; /* host code makes syscalls from everywhere */
     fn(arg);
+    tb->sud_selector = selector;
     tb->inside = old_inside;
     tl_sys2(TL_NR_arch_prctl, TL_ARCH_SET_FS, (long)client_fs);
     __asm__ volatile("xrstor64 %0" : : "m"(area), "a"(lo), "d"(hi) : "memory");

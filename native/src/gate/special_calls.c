@@ -8,6 +8,7 @@
 #include "gate.h"
 #include "../base/sys.h"
 #include "../base/mem.h"
+#include "signals.h"
 
 #define CLONE_VM 0x100
 #define CLONE_VFORK 0x4000
@@ -19,6 +20,7 @@
 enum {
     SP_NONE, SP_SIGRETURN, SP_EXIT, SP_EXIT_GROUP, SP_FORK, SP_EXEC,
     SP_ARCH_PRCTL, SP_MMAP, SP_MPROTECT, SP_PATH, SP_ANSWERED, SP_SIGACTION,
+    SP_SIGPROCMASK, SP_SIGALTSTACK, SP_SIGPENDING,
 };
 
 static void set_bit(uint64_t *m, unsigned nr) { m[nr >> 6] |= 1ull << (nr & 63); }
@@ -31,6 +33,7 @@ void tl_special_init(struct tl_dispatch *d)
         TL_NR_mmap, TL_NR_mprotect, TL_NR_readlink, TL_NR_readlinkat, TL_NR_open,
         TL_NR_openat, TL_NR_stat, TL_NR_lstat, TL_NR_newfstatat, TL_NR_statx,
         TL_NR_access, TL_NR_faccessat, TL_NR_faccessat2, TL_NR_rt_sigaction,
+        TL_NR_rt_sigprocmask, TL_NR_sigaltstack, TL_NR_rt_sigpending,
     };
     for (unsigned i = 0; i < sizeof nrs / sizeof nrs[0]; i++)
         set_bit(d->internal, nrs[i]);
@@ -47,7 +50,16 @@ int tl_special_before(struct tl_frame *f, struct tl_special *sp)
         return 1;
     case TL_NR_rt_sigaction:
         sp->kind = SP_SIGACTION;
-        return tl_gate.fatal_signals;
+        return 1;
+    case TL_NR_rt_sigprocmask:
+        sp->kind = SP_SIGPROCMASK;
+        return 1;
+    case TL_NR_sigaltstack:
+        sp->kind = SP_SIGALTSTACK;
+        return 1;
+    case TL_NR_rt_sigpending:
+        sp->kind = SP_SIGPENDING;
+        return 1;
     case TL_NR_exit:
         sp->kind = SP_EXIT;
         return 1;
@@ -133,6 +145,7 @@ static void host_rewrite(void *p)
 static void fork_child(struct tl_thread_block *tb)
 {
     struct trapline_event ev;
+    tl_signals_fork_child(tb);
     tb->pid = (int32_t)tl_getpid();
     tb->tid = (int32_t)tl_gettid();
     tl_gate.pid = tb->pid;
@@ -166,37 +179,48 @@ static void host_exec(void *p)
     tl_gate.host.exec(p);
 }
 
-static void exec_call(struct tl_thread_block *tb, struct tl_frame *f)
+static int exec_call(struct tl_thread_block *tb, struct tl_frame *f)
 {
     struct tl_exec_request rq = { (long)f->rax, { (long)f->rdi, (long)f->rsi, (long)f->rdx,
-                                  (long)f->r10, (long)f->r8 }, 0, 0 };
+                                  (long)f->r10, (long)f->r8 }, 0, 0, tl_signals_client_mask(tb) };
     tl_gate_call_host(host_exec, &rq);
     if (rq.native == TL_EXEC_VIA_TRAPLINE) {
         f->rax = (uint64_t)rq.result;
-        return;
+        return 1;
     }
-    /* The image ends here if the native exec succeeds. */
-    if (rq.native == TL_EXEC_NATIVE_RUNS)
+    /* The image ends here if the native exec succeeds, and the program
+     * inherits the client's mask exactly, trapline's few signals included. */
+    uint64_t mask = rq.client_mask, real;
+    if (rq.native == TL_EXEC_NATIVE_RUNS) {
         tl_gate_process_exit(0, 0);
-    tl_gate_real_call_hooked(tb, f);
+        tl_sys4(TL_NR_rt_sigprocmask, 2, (long)&mask, (long)&real, 8);
+    }
+    int made = tl_gate_real_call_hooked(tb, f);
+    if (rq.native == TL_EXEC_NATIVE_RUNS)
+        tl_sys4(TL_NR_rt_sigprocmask, 2, (long)&real, 0, 8);
     tl_gate.exited = 0;
+    return made;
 }
 
-void tl_special_call(struct tl_thread_block *tb, struct tl_frame *f, struct tl_special *sp)
+int tl_special_call(struct tl_thread_block *tb, struct tl_frame *f, struct tl_special *sp)
 {
     switch (sp->kind) {
     case SP_SIGRETURN:
+        tl_signals_sigreturn(tb, f);
         tb->inside = 0;
         tb->state = TL_STATE_CLIENT;
+        tb->may_deliver = 0;
         tl_gate_sigreturn(f);
     case SP_EXIT:
     case SP_EXIT_GROUP:
+        tl_signals_block_all();
         tl_gate_process_exit((int)(f->rdi & 0xff), 0);
         tb->state = TL_STATE_EXITING;
-        tl_gate_real_call(f);
-        return;
+        tl_gate_real_call_nocheck(f);
+        return 1;
     case SP_FORK:
-        tl_gate_real_call_hooked(tb, f);
+        if (!tl_gate_real_call_hooked(tb, f))
+            return 0;
         if (f->rax == 0) {
             fork_child(tb);
             if (sp->new_sp)
@@ -204,41 +228,44 @@ void tl_special_call(struct tl_thread_block *tb, struct tl_frame *f, struct tl_s
         } else if ((long)f->rax > 0) {
             fork_parent(tb, (long)f->rax);
         }
-        return;
+        return 1;
     case SP_EXEC:
-        exec_call(tb, f);
-        return;
+        return exec_call(tb, f);
     case SP_ARCH_PRCTL:
-        tl_gate_real_call_hooked(tb, f);
+        tl_gate_real_call_nocheck(f);
         if (f->rax == 0)
             tb->client_fs = f->rsi;
-        return;
+        return 1;
     case SP_MMAP:
     case SP_MPROTECT: {
-        tl_gate_real_call_hooked(tb, f);
+        tl_gate_real_call_nocheck(f);
         if (tl_is_err(f->rax))
-            return;
+            return 1;
         struct rewrite_args a;
         a.addr = sp->kind == SP_MMAP ? f->rax : f->rdi;
         a.len = f->rsi;
         a.fd = sp->kind == SP_MMAP ? (int)f->r8 : -1;
         a.offset = sp->kind == SP_MMAP ? f->r9 : 0;
         tl_gate_call_host(host_rewrite, &a);
-        return;
+        return 1;
     }
     case SP_PATH:
-        tl_gate_real_call_hooked(tb, f);
-        if (sp->arg_index == 0)
-            f->rdi = (uint64_t)sp->saved_arg;
-        else
-            f->rsi = (uint64_t)sp->saved_arg;
-        return;
+        return tl_gate_real_call_hooked(tb, f);
     case SP_ANSWERED:
-        return;
+        return 1;
     case SP_SIGACTION:
-        tl_fatal_signals_sigaction(tb, f);
-        return;
+        tl_signals_sigaction(tb, f);
+        return 1;
+    case SP_SIGPROCMASK:
+        tl_signals_sigprocmask(tb, f);
+        return 1;
+    case SP_SIGALTSTACK:
+        tl_signals_sigaltstack(tb, f);
+        return 1;
+    case SP_SIGPENDING:
+        tl_signals_sigpending(tb, f);
+        return 1;
     default:
-        tl_gate_real_call_hooked(tb, f);
+        return tl_gate_real_call_hooked(tb, f);
     }
 }

@@ -34,6 +34,9 @@ int tl_thread_area_init(struct tl_thread_area *area)
     tb->self = (uint64_t)tb;
     tb->stack_base = (uint64_t)area->stack;
     tb->stack_top = (uint64_t)tb & ~15ull;
+    tb->signals = &area->signals;
+    area->signals.own_alt_sp = (uint64_t)area->signal_stack;
+    area->signals.own_alt_size = sizeof area->signal_stack;
     tb->stack_cur = tb->stack_top;
     tb->priv_rsp = 0;
     tb->inside = 1;

@@ -116,6 +116,8 @@ void tl_host_exec(struct tl_exec_request *rq)
     struct tl_launch_record rec = *launch;
     rec.exe = path;
     rec.initial = 0;
+    rec.has_sigmask = 1;
+    rec.sigmask = rq->client_mask;
     static char *empty_env[1] = { NULL };
     if (!envp)
         envp = empty_env;

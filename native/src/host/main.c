@@ -9,6 +9,8 @@
 #include "../base/sys.h"
 #include "../base/thread_block.h"
 #include "../gate/gate.h"
+#include "../gate/signals.h"
+#include <signal.h>
 #include "../loader/loader.h"
 #include "../rewrite/rewrite.h"
 #include <cpuid.h>
@@ -88,7 +90,8 @@ static int stage2(char *record, char **argv, char **envp)
     if (tl_launch_client_env(envp, &rec, client_env, env_max))
         die(1, "%s", "malformed launch record");
     const char *dbg = getenv("TRAPLINE_DEBUG");
-    tl_rewrite_set_debug(dbg && *dbg && strcmp(dbg, "0"));
+    tl_gate.debug = dbg && *dbg && strcmp(dbg, "0");
+    tl_rewrite_set_debug(tl_gate.debug);
 
     gate_setup();
     if (tl_plugins_start(rec.plugins, rec.plugin_count, err, sizeof err))
@@ -97,8 +100,11 @@ static int stage2(char *record, char **argv, char **envp)
     for (int i = 0; i < tl_gate.plugin_count; i++)
         if (tl_gate.plugins[i].plugin->process_exit)
             tl_gate.fatal_signals = 1;
-    if (tl_gate.fatal_signals)
-        tl_fatal_signals_install();
+    {
+        uint64_t inherited = 0;
+        sigprocmask(SIG_BLOCK, NULL, (sigset_t *)&inherited);
+        tl_signals_init(&main_area.tb, rec.has_sigmask ? rec.sigmask : inherited, tl_gate.debug);
+    }
     tl_exec_setup(&rec);
 
     struct tl_exec_target target;
@@ -131,13 +137,15 @@ static int stage2(char *record, char **argv, char **envp)
     }
 
     /* From here on the thread belongs to the client. */
-    main_area.tb.inside = 0;
     fflush(NULL);
     __asm__ volatile("" ::: "memory");
     {
         long r;
         __asm__ volatile("syscall" : "=a"(r) : "a"(158), "D"(TL_ARCH_SET_FS), "S"(0L) : "rcx", "r11", "memory");
     }
+    /* No syscall from host code after this: Syscall User Dispatch traps. */
+    tl_signals_enter_client(&main_area.tb);
+    main_area.tb.inside = 0;
     tl_enter_client(entry, sp);
 }
 

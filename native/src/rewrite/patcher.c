@@ -13,26 +13,14 @@
  * because the planner admits no branches into a window. */
 #include "patcher.h"
 #include "../base/thread_block.h"
+#include "../gate/site_map.h"
+#include <stdlib.h>
 #include <Zydis/Zydis.h>
 #include <string.h>
 #include <sys/mman.h>
 
 #define STUB_MAX 96          /* bytes per stub, generous */
 #define GIB2 0x7fff0000ll
-
-struct stub_area {
-    uint64_t start, end;
-};
-static struct stub_area areas[1024];
-static size_t area_count;
-
-int tl_is_stub_address(uint64_t addr)
-{
-    for (size_t i = 0; i < area_count; i++)
-        if (addr >= areas[i].start && addr < areas[i].end)
-            return 1;
-    return 0;
-}
 
 static int near(uint64_t a, uint64_t b)
 {
@@ -101,9 +89,12 @@ static uint8_t *emit_jmp(uint8_t *p, uint64_t target)
     return p + 14;
 }
 
-/* Writes the stub for window w (runtime addresses) at p; returns its end. */
-static uint8_t *emit_stub(uint8_t *p, uint64_t start, uint64_t site, uint64_t end)
+/* Writes the stub for window w (runtime addresses) at p; returns its end
+ * and fills the offsets of the syscall's replacement and continuation. */
+static uint8_t *emit_stub(uint8_t *p, uint64_t start, uint64_t site, uint64_t end,
+                          struct tl_patched_site *map)
 {
+    uint8_t *stub = p;
     for (uint64_t pc = start; pc < site;) {
         size_t n = relocate(p, pc);
         if (!n)
@@ -113,8 +104,10 @@ static uint8_t *emit_stub(uint8_t *p, uint64_t start, uint64_t site, uint64_t en
     static const uint8_t lea_rcx[3] = { 0x48, 0x8d, 0x0d };
     static const uint8_t jmp_gs[4] = { 0x65, 0xff, 0x24, 0x25 };
     int32_t disp = 8, entry = TB_SYSCALL_ENTRY;
+    map->syscall_off = (uint32_t)(p - stub);
     memcpy(p, lea_rcx, 3), memcpy(p + 3, &disp, 4), p += 7;
     memcpy(p, jmp_gs, 4), memcpy(p + 4, &entry, 4), p += 8;
+    map->cont_off = (uint32_t)(p - stub);
     uint64_t next = site + 2;
     *p++ = 0x48, *p++ = 0xb9; /* movabs $next, %rcx */
     memcpy(p, &next, 8), p += 8;
@@ -168,6 +161,7 @@ size_t tl_patch_sites(const struct tl_plan *plan, uint64_t bias, uint64_t lo, ui
         return 0;
     uint8_t *p = area;
     size_t patched = 0;
+    struct tl_patched_site *map = calloc(n, sizeof *map);
     uint64_t page_lo = lo & ~4095ul, page_hi = (hi + 4095) & ~4095ul;
     if (mprotect((void *)page_lo, page_hi - page_lo, PROT_READ | PROT_WRITE) != 0) {
         munmap(area, size);
@@ -178,9 +172,11 @@ size_t tl_patch_sites(const struct tl_plan *plan, uint64_t bias, uint64_t lo, ui
         uint64_t start = s->start + bias, site = s->site + bias, end = start + s->len;
         if (start < lo || end > hi || !window_intact(start, site, end))
             continue;
-        uint8_t *stub_end = emit_stub(p, start, site, end);
+        struct tl_patched_site *m = &map[patched];
+        uint8_t *stub_end = emit_stub(p, start, site, end, m);
         if (!stub_end)
             continue;
+        m->start = start, m->site = site, m->end = end, m->stub = (uint64_t)p;
         uint8_t *w = (uint8_t *)start;
         int32_t rel = (int32_t)((uint64_t)p - (start + 5));
         w[0] = 0xe9;
@@ -191,7 +187,7 @@ size_t tl_patch_sites(const struct tl_plan *plan, uint64_t bias, uint64_t lo, ui
     }
     mprotect((void *)page_lo, page_hi - page_lo, prot);
     mprotect(area, size, PROT_READ | PROT_EXEC);
-    if (area_count < sizeof areas / sizeof areas[0])
-        areas[area_count++] = (struct stub_area){ (uint64_t)area, (uint64_t)area + size };
+    tl_site_map_add(lo, hi, map, (uint32_t)patched, (uint64_t)area, (uint64_t)area + size);
+    free(map);
     return patched;
 }

@@ -12,7 +12,4 @@
  * patched; sites whose bytes differ from the plan are left alone. */
 size_t tl_patch_sites(const struct tl_plan *plan, uint64_t bias, uint64_t lo, uint64_t hi, int prot);
 
-/* True if addr lies in a stub area (for the signal code of later issues). */
-int tl_is_stub_address(uint64_t addr);
-
 #endif

@@ -1,0 +1,34 @@
+/* site_map.h - where rewritten windows and their stubs are, for code that
+ * must translate addresses while a signal is being handled (freestanding,
+ * async-signal-safe, no allocation). */
+#ifndef TRAPLINE_GATE_SITE_MAP_H
+#define TRAPLINE_GATE_SITE_MAP_H
+
+#include <stdint.h>
+
+struct tl_patched_site {
+    uint64_t start, site, end;  /* the window in client code; site: syscall */
+    uint64_t stub;              /* its stub */
+    uint32_t syscall_off;       /* offset in the stub of the syscall's replacement */
+    uint32_t cont_off;          /* offset of the continuation (movabs) */
+};
+
+/* Registers the sites patched in one object range [lo, hi) (host side,
+ * before they can run; sites sorted by start). Returns 0, -1 if full. */
+int tl_site_map_add(uint64_t lo, uint64_t hi, const struct tl_patched_site *sites, uint32_t n,
+                    uint64_t stub_lo, uint64_t stub_hi);
+
+/* The site whose window holds addr (start excluded: the jump there is the
+ * client's), or NULL. */
+const struct tl_patched_site *tl_site_by_window(uint64_t addr);
+
+/* The site whose stub holds addr, or NULL. */
+const struct tl_patched_site *tl_site_by_stub(uint64_t addr);
+
+/* A client address inside a window, as the stub's equivalent address. */
+uint64_t tl_site_window_to_stub(const struct tl_patched_site *s, uint64_t addr);
+
+/* A stub address as the client address it stands for. */
+uint64_t tl_site_stub_to_window(const struct tl_patched_site *s, uint64_t addr);
+
+#endif
