@@ -261,6 +261,16 @@ void tl_gate_process_exit(int status, int signal)
     if (tl_gate.exited)
         return;
     tl_gate.exited = 1;
+    if (tl_gate.debug) {
+        char num[24];
+        static const char pre[] = "trapline: backstop calls=";
+        tl_write(2, pre, sizeof pre - 1);
+        tl_fmt_u64(num, tl_gate.backstop_calls);
+        tl_write(2, num, tl_strlen(num));
+        static const char mid[] = " sud=";
+        tl_write(2, mid, sizeof mid - 1);
+        tl_write(2, tl_gate.sud_armed ? "on\n" : "off\n", tl_gate.sud_armed ? 3 : 4);
+    }
     fill_event(&ev, tb);
     for (int i = tl_gate.plugin_count - 1; i >= 0; i--) {
         struct tl_plugin_slot *s = &tl_gate.plugins[i];
