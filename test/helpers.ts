@@ -217,11 +217,13 @@ export function parseRewriteLines(stderr: string): RewriteLine[] {
   return out;
 }
 
-/** stderr with the debug lines taken out. */
+const BACKSTOP_RE = /^trapline: backstop calls=\d+ sud=(on|off)$/;
+
+/** stderr with the debug lines (rewrite and backstop reports) taken out. */
 export function withoutDebugLines(stderr: string): string {
   return stderr
     .split('\n')
-    .filter((l) => !REWRITE_RE.test(l))
+    .filter((l) => !REWRITE_RE.test(l) && !BACKSTOP_RE.test(l))
     .join('\n');
 }
 

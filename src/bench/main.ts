@@ -1,7 +1,8 @@
 // `npm run bench`: native vs `trapline run --` (native/build/trapline) (passthrough), interleaved
 // in one invocation, median of at least 10 runs with the spread, for a getpid
-// loop, a clock_gettime loop, /bin/true and `python3 -c pass`, each with a
-// cold and a warm rewrite cache.
+// loop, a clock_gettime loop, signal delivery (raise → handler), a syscall
+// caught by the backstop (JIT code), /bin/true and `python3 -c pass`, each
+// with a cold and a warm rewrite cache.
 //
 //   node dist/src/bench/main.js [--runs N] [--iterations N] [--only NAME]
 import { spawnSync } from 'node:child_process';
@@ -119,6 +120,20 @@ function main(): void {
       cmd: path.join(tests, 'clock_loop'),
       args: [String(N * 4)],
       calls: N * 4,
+      baseline: ['0'],
+    },
+    {
+      name: 'signal raise→handler',
+      cmd: path.join(tests, 'signal_latency'),
+      args: [String(N / 10)],
+      calls: N / 10,
+      baseline: ['0'],
+    },
+    {
+      name: 'backstop (JIT) syscall',
+      cmd: path.join(tests, 'jit_syscalls'),
+      args: [String(N / 10)],
+      calls: N / 10,
       baseline: ['0'],
     },
     { name: '/bin/true', cmd: '/bin/true', args: [] },

@@ -180,6 +180,25 @@ tl_gate_real_call_nocheck:
     jmp tl_gate_syscall_done
     .size tl_gate_real_call_nocheck, . - tl_gate_real_call_nocheck
 
+/* long tl_safe_copy(void *dst, const void *src, size_t n): 0, or -EFAULT
+ * if client memory faulted; signals.c moves a faulting thread from the
+ * copy to tl_safe_copy_fault. */
+    .p2align 4
+    .globl tl_safe_copy
+    .type tl_safe_copy, @function
+tl_safe_copy:
+    mov %rdx, %rcx
+    rep movsb
+    .globl tl_safe_copy_end
+tl_safe_copy_end:
+    xor %eax, %eax
+    ret
+    .globl tl_safe_copy_fault
+tl_safe_copy_fault:
+    mov $-14, %rax
+    ret
+    .size tl_safe_copy, . - tl_safe_copy
+
 /* int $0x80 caught by Syscall User Dispatch: i386 calls run unchanged from
  * inside the allowed range. */
     .p2align 4

@@ -9,22 +9,19 @@
 #include "../base/mem.h"
 
 #define AT_SYMLINK_NOFOLLOW 0x100
-#define TL_NR_process_vm_writev 311
 
-struct iovec_raw { const void *base; uint64_t len; };
+long tl_safe_copy(void *dst, const void *src, uint64_t n);
 
+/* Client memory is read and written in place; a fault in the copy comes
+ * back as -EFAULT (signals.c). */
 long tl_copy_from_client(void *dst, const void *src, uint64_t len)
 {
-    struct iovec_raw local = { dst, len }, remote = { src, len };
-    long r = tl_sys6(TL_NR_process_vm_readv, tl_gate.pid, (long)&local, 1, (long)&remote, 1, 0);
-    return r == (long)len ? 0 : -14 /* EFAULT */;
+    return tl_safe_copy(dst, src, len);
 }
 
 long tl_copy_to_client(void *dst, const void *src, uint64_t len)
 {
-    struct iovec_raw local = { src, len }, remote = { dst, len };
-    long r = tl_sys6(TL_NR_process_vm_writev, tl_gate.pid, (long)&local, 1, (long)&remote, 1, 0);
-    return r == (long)len ? 0 : -14;
+    return tl_safe_copy(dst, src, len);
 }
 
 /* Reads a short path from the client: up to 31 bytes, stopping at a page

@@ -119,6 +119,7 @@ extern char tl_gate_text_start[], tl_gate_text_end[];
 extern char tl_gate_window_start[], tl_gate_syscall_insn[], tl_gate_syscall_done[];
 extern char tl_gate_real_call_abort[], tl_gate_exit[], tl_gate_exit_end[];
 extern char tl_gate_int80[];
+extern char tl_safe_copy[], tl_safe_copy_end[], tl_safe_copy_fault[];
 void tl_signal_restorer(void);
 
 /* Per process: what the client asked for, and what the kernel holds. */
@@ -176,7 +177,10 @@ static void kernel_action_for(int sig, const struct ksigaction *client, struct k
         k->handler = (uint64_t)signal_handler;
         k->flags = SA_SIGINFO_ | SA_ONSTACK_ | SA_RESTORER_ | (client->flags & SA_RESTART_);
         k->restorer = (uint64_t)tl_signal_restorer;
-        k->mask = ~0ull;
+        /* Faults stay deliverable inside trapline's own handler (a copy
+         * from a bad client stack must fail, not kill). */
+        k->flags |= SA_NODEFER_;
+        k->mask = ~(BIT(SIGSEGV_) | BIT(SIGBUS_));
     }
     /* SIGCHLD's flags change what the kernel does, not what a handler sees. */
     k->flags |= client->flags & (SA_NOCLDSTOP_ | SA_NOCLDWAIT_);
@@ -504,6 +508,11 @@ static void signal_handler(int sig, struct tl_siginfo *info, struct kucontext *u
     struct tl_thread_block *tb = tl_tb();
     uint64_t rip = uc->mc.rip;
 
+    if ((sig == SIGSEGV_ || sig == SIGBUS_) && rip >= (uint64_t)tl_safe_copy &&
+        rip < (uint64_t)tl_safe_copy_end) {
+        uc->mc.rip = (uint64_t)tl_safe_copy_fault; /* the copy says EFAULT */
+        return;
+    }
     if (sig == SIGSYS_ && info->code == SYS_USER_DISPATCH_) {
         backstop(tb, info, uc);
         return;
