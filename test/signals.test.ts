@@ -54,6 +54,7 @@ suite('signals: natively and under trapline, compared', () => {
     ['sig_seccomp', []],
     ['sig_blockall', []],
     ['sig_edit_rip', []],
+    ['sig_flags', []],
   ];
   for (const [name, args] of cases) {
     test(`${name} ${args.join(' ')}`.trim(), (t) => {

@@ -109,6 +109,11 @@ struct tl_thread_signals {
     int32_t alt_flags;
     int32_t pad2;
     uint64_t own_alt_sp, own_alt_size; /* trapline's: the kernel-level one */
+    /* A call with a temporary mask (sigsuspend, ppoll...): the client's own
+     * mask comes back after it, or after the handler it let in. */
+    uint64_t restore_mask;
+    int32_t restore_pending;
+    int32_t pad3;
 };
 
 /* A thread's private stack with its block on top, in one mapping: the

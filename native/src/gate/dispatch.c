@@ -108,6 +108,7 @@ static inline void final_check(struct tl_thread_block *tb, struct tl_frame *f, u
     tb->phase = 1;
     if (may_deliver && tb->pending)
         tl_signals_deliver_from_gate(tb, f, site_next, f->rax, site_next);
+    tl_signals_restore_mask(tb);
 }
 
 void tl_gate_dispatch(struct tl_frame *f)

@@ -319,7 +319,9 @@ static int build_frame(struct tl_thread_block *tb, const struct ksigaction *act,
     fr.uc.mc.fpstate = fp_at;
     fr.uc.mc.cs = 0x33;
     fr.uc.mc.ss = 0x2b;
-    fr.uc.sigmask = S->client_mask;
+    /* After a temporary mask (sigsuspend), the handler returns to the
+     * client's own. */
+    fr.uc.sigmask = S->restore_pending ? S->restore_mask : S->client_mask;
     fr.info = *info;
     if (tl_copy_to_client((void *)fp_at, fp, fp_size) ||
         tl_copy_to_client((void *)frame, &fr, sizeof fr))
@@ -341,6 +343,7 @@ static int build_frame(struct tl_thread_block *tb, const struct ksigaction *act,
 static void enter_handler_state(struct tl_thread_block *tb, int sig, struct ksigaction *act)
 {
     struct tl_thread_signals *S = tb->signals;
+    S->restore_pending = 0;
     S->client_mask |= act->mask | ((act->flags & SA_NODEFER_) ? 0 : BIT(sig));
     S->client_mask &= ~UNBLOCKABLE;
     if ((S->alt_flags & SS_AUTODISARM_) && (act->flags & SA_ONSTACK_)) {
@@ -817,4 +820,50 @@ void tl_signals_sigreturn(struct tl_thread_block *tb, struct tl_frame *f)
         tb->stepping = 1;
     }
     tl_copy_to_client((void *)f->rsp, &uc, sizeof uc);
+}
+
+int tl_signals_temporary_mask_call(struct tl_thread_block *tb, struct tl_frame *f)
+{
+    struct tl_thread_signals *S = tb->signals;
+    uint64_t mask_ptr = 0, size = 8, sel[2];
+    switch (f->rax) {
+    case TL_NR_rt_sigsuspend:
+        mask_ptr = f->rdi, size = f->rsi;
+        break;
+    case TL_NR_ppoll:
+        mask_ptr = f->r10, size = f->r8;
+        break;
+    case TL_NR_epoll_pwait:
+    case TL_NR_epoll_pwait2:
+        mask_ptr = f->r8, size = f->r9;
+        break;
+    case TL_NR_pselect6:
+        /* The sixth argument points at { const sigset_t *ss; size_t len; }. */
+        if (f->r9 && tl_copy_from_client(sel, (const void *)f->r9, sizeof sel) == 0)
+            mask_ptr = sel[0], size = sel[1];
+        break;
+    }
+    uint64_t tmp;
+    if (!mask_ptr || size != 8 || tl_copy_from_client(&tmp, (const void *)mask_ptr, 8))
+        return tl_gate_real_call_hooked(tb, f); /* the kernel answers as it will */
+    /* While the call waits, the client's mask is the temporary one: the
+     * kernel applies it, and a signal it lets in is deliverable. */
+    S->restore_mask = S->client_mask;
+    S->restore_pending = 1;
+    S->client_mask = tmp & ~UNBLOCKABLE;
+    int made = tl_gate_real_call_hooked(tb, f);
+    if (!made) {
+        S->client_mask = S->restore_mask;
+        S->restore_pending = 0;
+    }
+    return made;
+}
+
+void tl_signals_restore_mask(struct tl_thread_block *tb)
+{
+    struct tl_thread_signals *S = tb->signals;
+    if (S->restore_pending) {
+        S->client_mask = S->restore_mask;
+        S->restore_pending = 0;
+    }
 }

@@ -40,6 +40,13 @@ void tl_signals_sigaction(struct tl_thread_block *tb, struct tl_frame *f);
 void tl_signals_sigprocmask(struct tl_thread_block *tb, struct tl_frame *f);
 void tl_signals_sigaltstack(struct tl_thread_block *tb, struct tl_frame *f);
 void tl_signals_sigpending(struct tl_thread_block *tb, struct tl_frame *f);
+/* Calls that wait with a temporary mask: sigsuspend, ppoll, pselect6,
+ * epoll_pwait(2). Returns 0 if abandoned for a signal (see
+ * tl_gate_real_call_hooked), else 1. */
+int tl_signals_temporary_mask_call(struct tl_thread_block *tb, struct tl_frame *f);
+/* After the gate's last chance to deliver: the client's own mask is back. */
+void tl_signals_restore_mask(struct tl_thread_block *tb);
+
 /* Prepares the client's frame for rt_sigreturn (masks, stacks, windows). */
 void tl_signals_sigreturn(struct tl_thread_block *tb, struct tl_frame *f);
 

@@ -20,7 +20,7 @@
 enum {
     SP_NONE, SP_SIGRETURN, SP_EXIT, SP_EXIT_GROUP, SP_FORK, SP_EXEC,
     SP_ARCH_PRCTL, SP_MMAP, SP_MPROTECT, SP_PATH, SP_ANSWERED, SP_SIGACTION,
-    SP_SIGPROCMASK, SP_SIGALTSTACK, SP_SIGPENDING,
+    SP_SIGPROCMASK, SP_SIGALTSTACK, SP_SIGPENDING, SP_TEMPORARY_MASK,
 };
 
 static void set_bit(uint64_t *m, unsigned nr) { m[nr >> 6] |= 1ull << (nr & 63); }
@@ -33,7 +33,8 @@ void tl_special_init(struct tl_dispatch *d)
         TL_NR_mmap, TL_NR_mprotect, TL_NR_readlink, TL_NR_readlinkat, TL_NR_open,
         TL_NR_openat, TL_NR_stat, TL_NR_lstat, TL_NR_newfstatat, TL_NR_statx,
         TL_NR_access, TL_NR_faccessat, TL_NR_faccessat2, TL_NR_rt_sigaction,
-        TL_NR_rt_sigprocmask, TL_NR_sigaltstack, TL_NR_rt_sigpending,
+        TL_NR_rt_sigprocmask, TL_NR_sigaltstack, TL_NR_rt_sigpending, TL_NR_rt_sigsuspend,
+        TL_NR_ppoll, TL_NR_pselect6, TL_NR_epoll_pwait, TL_NR_epoll_pwait2,
     };
     for (unsigned i = 0; i < sizeof nrs / sizeof nrs[0]; i++)
         set_bit(d->internal, nrs[i]);
@@ -59,6 +60,13 @@ int tl_special_before(struct tl_frame *f, struct tl_special *sp)
         return 1;
     case TL_NR_rt_sigpending:
         sp->kind = SP_SIGPENDING;
+        return 1;
+    case TL_NR_rt_sigsuspend:
+    case TL_NR_ppoll:
+    case TL_NR_pselect6:
+    case TL_NR_epoll_pwait:
+    case TL_NR_epoll_pwait2:
+        sp->kind = SP_TEMPORARY_MASK;
         return 1;
     case TL_NR_exit:
         sp->kind = SP_EXIT;
@@ -265,6 +273,8 @@ int tl_special_call(struct tl_thread_block *tb, struct tl_frame *f, struct tl_sp
     case SP_SIGPENDING:
         tl_signals_sigpending(tb, f);
         return 1;
+    case SP_TEMPORARY_MASK:
+        return tl_signals_temporary_mask_call(tb, f);
     default:
         return tl_gate_real_call_hooked(tb, f);
     }
