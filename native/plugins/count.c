@@ -66,15 +66,16 @@ static int init(const struct trapline_init *in)
 static int before_syscall(const struct trapline_event *ev, struct trapline_syscall *call)
 {
     (void)ev;
+    /* Threads count concurrently. */
     if ((unsigned long)call->nr < TRAPLINE_MAX_SYSCALLS)
-        syscalls[call->nr]++;
+        __atomic_fetch_add(&syscalls[call->nr], 1, __ATOMIC_RELAXED);
     return TRAPLINE_CONTINUE;
 }
 
 static int before_vdso(const struct trapline_event *ev, struct trapline_vdso_call *call)
 {
     (void)ev;
-    vdso[call->fn]++;
+    __atomic_fetch_add(&vdso[call->fn], 1, __ATOMIC_RELAXED);
     return TRAPLINE_CONTINUE;
 }
 

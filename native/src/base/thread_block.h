@@ -63,6 +63,15 @@ enum tl_thread_state {
 struct tl_frame;
 struct tl_thread_signals;
 
+/* What the threads of one process share (a CLONE_VM child that is not a
+ * thread gets its own, though it shares memory with its parent). */
+struct tl_process {
+    int32_t pid;
+    int32_t exited;         /* process_exit hooks have run */
+    int32_t live_threads;
+    int32_t pad;
+};
+
 struct tl_thread_block {
     uint64_t self;
     uint64_t scratch_rax;
@@ -89,6 +98,8 @@ struct tl_thread_block {
     uint32_t may_deliver;   /* the innermost gate frame may deliver signals */
     struct tl_thread_signals *signals;
     struct tl_frame *exit_frame; /* the frame the gate is leaving through */
+    struct tl_process *process;
+    void *area;                  /* the struct tl_thread_area holding this */
     struct tl_dispatch dispatch;
 };
 
@@ -123,6 +134,10 @@ struct tl_thread_signals {
 struct tl_thread_area {
     char signal_stack[TL_SIGNAL_STACK_SIZE];  /* trapline's kernel altstack */
     struct tl_thread_signals signals;
+    struct tl_process own_process;            /* for a CLONE_VM child process */
+    uint64_t clone_frame[18];                 /* a new thread's registers (struct tl_frame) */
+    int32_t owner_tid;                        /* the thread using this area */
+    int32_t pad;
     char stack[TL_PRIVATE_STACK_SIZE - ((sizeof(struct tl_thread_block) + 63) & ~63ul)];
     struct tl_thread_block tb __attribute__((aligned(64)));
 };

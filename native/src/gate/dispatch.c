@@ -258,10 +258,11 @@ void tl_gate_announce_syscall(long nr, const long args[6], long result)
 void tl_gate_process_exit(int status, int signal)
 {
     struct tl_thread_block *tb = tl_tb();
+    const struct tl_dispatch *d = &tb->dispatch;
     struct trapline_event ev;
-    if (tl_gate.exited)
+    if (tb->process->exited)
         return;
-    tl_gate.exited = 1;
+    tb->process->exited = 1;
     if (tl_gate.debug) {
         char num[24];
         static const char pre[] = "trapline: backstop calls=";
@@ -274,10 +275,10 @@ void tl_gate_process_exit(int status, int signal)
     }
     fill_event(&ev, tb);
     for (int i = tl_gate.plugin_count - 1; i >= 0; i--) {
-        struct tl_plugin_slot *s = &tl_gate.plugins[i];
-        if (s->plugin->process_exit) {
-            ev.context = s->context;
-            s->plugin->process_exit(&ev, status, signal);
+        const struct trapline_plugin *p = tl_gate.plugins[i].plugin;
+        if (p->process_exit) {
+            ev.context = d->slot[i].context;
+            p->process_exit(&ev, status, signal);
         }
     }
 }

@@ -46,7 +46,6 @@ struct tl_gate_state {
     int plugin_count;
     struct tl_plugin_slot plugins[TL_MAX_PLUGINS];
     uint32_t any_vdso;                    /* union of vDSO subscriptions */
-    int exited;                           /* process_exit hooks have run */
     int fatal_signals;                    /* some plugin wants process_exit */
     int sud_armed, sud_warned;            /* Syscall User Dispatch state */
     uint64_t backstop_calls;              /* calls that came through SUD */
@@ -58,7 +57,12 @@ struct tl_gate_state {
     struct tl_host_ops host;
     uint64_t host_fs;                     /* the host main thread's TCB */
     int32_t pid;
+    volatile int host_lock;               /* one thread at a time in host code */
+    volatile int clone_lock;              /* one clone in flight */
 };
+
+/* The block a new thread takes as its first act (threads.c). */
+extern struct tl_thread_block *volatile tl_clone_child;
 
 extern struct tl_gate_state tl_gate;
 
@@ -89,8 +93,15 @@ void tl_gate_announce_syscall(long nr, const long args[6], long result);
 /* Runs every plugin's process_exit hook once per image. */
 void tl_gate_process_exit(int status, int signal);
 
+/* threads.c: clone of threads and CLONE_VM children, thread exit. */
+int tl_threads_clone(struct tl_thread_block *tb, struct tl_frame *f, uint64_t flags);
+__attribute__((noreturn)) void tl_threads_exit(struct tl_thread_block *tb, struct tl_frame *f);
+void tl_threads_fork_child(struct tl_thread_block *tb);
+
 /* thread.c: the calling thread's block and private stack. */
 int tl_thread_area_init(struct tl_thread_area *area);
+/* Prepares a new thread's area from its creator's block. */
+void tl_thread_area_init_for(struct tl_thread_area *area, const struct tl_thread_block *parent);
 /* Copies plugin hooks, contexts and masks into tb's dispatch table. */
 void tl_dispatch_fill(struct tl_thread_block *tb);
 

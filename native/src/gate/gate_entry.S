@@ -180,6 +180,33 @@ tl_gate_real_call_nocheck:
     jmp tl_gate_syscall_done
     .size tl_gate_real_call_nocheck, . - tl_gate_real_call_nocheck
 
+/* long tl_gate_clone(struct tl_frame *f): the client's clone or clone3 of a
+ * thread (or a CLONE_VM child), issued like tl_gate_real_call. The parent
+ * gets the result. The child, on its own stack with the parent's %gs, takes
+ * the block prepared for it (tl_gate.clone_child, see threads.c), then
+ * leaves through the gate's exit with the registers threads.c gives it. */
+    .p2align 4
+    .globl tl_gate_clone
+    .type tl_gate_clone, @function
+tl_gate_clone:
+    REAL_CALL_PROLOGUE
+    syscall
+    test %rax, %rax
+    jz 1f
+    jmp tl_gate_syscall_done
+1:  mov %rsp, %rbx                  /* the child's stack, as the kernel set it */
+    mov tl_clone_child(%rip), %rsi
+    mov $158, %eax                  /* arch_prctl(ARCH_SET_GS, block) */
+    mov $0x1001, %edi
+    syscall
+    mov %gs:TB_STACK_TOP, %rsp
+    sub $512, %rsp                  /* below the frame it builds at the top */
+    mov %rbx, %rdi
+    call tl_threads_child_start     /* returns the frame to leave with */
+    mov %rax, %rsp
+    jmp tl_gate_exit
+    .size tl_gate_clone, . - tl_gate_clone
+
 /* long tl_safe_copy(void *dst, const void *src, size_t n): 0, or -EFAULT
  * if client memory faulted; signals.c moves a faulting thread from the
  * copy to tl_safe_copy_fault. */

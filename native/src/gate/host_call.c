@@ -24,13 +24,17 @@ void tl_gate_call_host(void (*fn)(void *), void *arg)
         area[i] = 0; /* XSAVE header */
     __asm__ volatile("xsave64 %0" : "+m"(area) : "a"(lo), "d"(hi) : "memory");
     tl_sys2(TL_NR_arch_prctl, TL_ARCH_GET_FS, (long)&client_fs);
-    tl_sys2(TL_NR_arch_prctl, TL_ARCH_SET_FS, (long)tl_gate.host_fs);
     tb->inside = 1;
     uint8_t selector = tb->sud_selector;
     tb->sud_selector = 0; /* host code makes syscalls from everywhere */
+    /* One thread at a time on the host's block. */
+    while (__atomic_exchange_n(&tl_gate.host_lock, 1, __ATOMIC_ACQUIRE))
+        __builtin_ia32_pause();
+    tl_sys2(TL_NR_arch_prctl, TL_ARCH_SET_FS, (long)tl_gate.host_fs);
     fn(arg);
+    tl_sys2(TL_NR_arch_prctl, TL_ARCH_SET_FS, (long)client_fs);
+    __atomic_store_n(&tl_gate.host_lock, 0, __ATOMIC_RELEASE);
     tb->sud_selector = selector;
     tb->inside = old_inside;
-    tl_sys2(TL_NR_arch_prctl, TL_ARCH_SET_FS, (long)client_fs);
     __asm__ volatile("xrstor64 %0" : : "m"(area), "a"(lo), "d"(hi) : "memory");
 }

@@ -54,7 +54,7 @@ static int is_self_exe(const char *p)
         return 0;
     while (*p >= '0' && *p <= '9')
         pid = pid * 10 + (*p++ - '0');
-    if (pid != tl_gate.pid)
+    if (pid != tl_tb()->pid)
         return 0;
     /* /proc/PID/exe, or /proc/PID/task/TID/exe of one of our threads */
     return !tl_strcmp(p, "/exe") || (!tl_memcmp(p, "/task/", 6) && p[6] >= '1' &&

@@ -648,19 +648,33 @@ void tl_signals_enter_client(struct tl_thread_block *tb)
         tb->sud_selector = 1;
 }
 
+/* SUD is per thread and not inherited: arm it on this one. */
+static void arm_sud(struct tl_thread_block *tb, uint8_t selector)
+{
+    if (!tl_gate.sud_armed)
+        return;
+    tb->sud_selector = 0;
+    tl_sys6(TL_NR_prctl, NR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_ON_, (long)tl_gate_text_start,
+            (long)(tl_gate_text_end - tl_gate_text_start), (long)&tb->sud_selector, 0);
+    tb->sud_selector = selector;
+}
+
 void tl_signals_fork_child(struct tl_thread_block *tb)
 {
     struct tl_thread_signals *S = tb->signals;
     S->pending_count = 0;
     S->pending_set = 0;
     tb->pending = 0;
-    if (tl_gate.sud_armed) {
-        uint8_t sel = tb->sud_selector;
-        tb->sud_selector = 0;
-        tl_sys6(TL_NR_prctl, NR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_ON_, (long)tl_gate_text_start,
-                (long)(tl_gate_text_end - tl_gate_text_start), (long)&tb->sud_selector, 0);
-        tb->sud_selector = sel;
-    }
+    arm_sud(tb, tb->sud_selector);
+}
+
+void tl_signals_thread_start(struct tl_thread_block *tb)
+{
+    struct tl_thread_signals *S = tb->signals;
+    struct kstack own = { S->own_alt_sp, 0, 0, S->own_alt_size };
+    tl_sys2(TL_NR_sigaltstack, (long)&own, 0);
+    arm_sud(tb, 1);
+    set_real_mask(S->client_mask);
 }
 
 uint64_t tl_signals_client_mask(const struct tl_thread_block *tb)

@@ -18,6 +18,9 @@ void tl_signals_init(struct tl_thread_block *tb, uint64_t blocked, int debug);
 /* Enters client code for the first time: the SUD selector starts trapping. */
 void tl_signals_enter_client(struct tl_thread_block *tb);
 
+/* A new thread, on its own block: its kernel altstack, SUD, its mask. */
+void tl_signals_thread_start(struct tl_thread_block *tb);
+
 /* After fork, in the child: SUD is not inherited, nothing is pending. */
 void tl_signals_fork_child(struct tl_thread_block *tb);
 

@@ -20,7 +20,7 @@
 enum {
     SP_NONE, SP_SIGRETURN, SP_EXIT, SP_EXIT_GROUP, SP_FORK, SP_EXEC,
     SP_ARCH_PRCTL, SP_MMAP, SP_MPROTECT, SP_PATH, SP_ANSWERED, SP_SIGACTION,
-    SP_SIGPROCMASK, SP_SIGALTSTACK, SP_SIGPENDING, SP_TEMPORARY_MASK,
+    SP_SIGPROCMASK, SP_SIGALTSTACK, SP_SIGPENDING, SP_TEMPORARY_MASK, SP_THREAD,
 };
 
 static void set_bit(uint64_t *m, unsigned nr) { m[nr >> 6] |= 1ull << (nr & 63); }
@@ -84,21 +84,17 @@ int tl_special_before(struct tl_frame *f, struct tl_special *sp)
         sp->kind = SP_FORK;
         return 1;
     case TL_NR_clone:
-        if (f->rdi & (CLONE_VM | CLONE_THREAD))
-            tl_gate_die("threads and CLONE_VM children are not supported yet",
-                        "see docs/limitations.md", 70);
-        sp->kind = SP_FORK;
+        sp->kind = (f->rdi & (CLONE_VM | CLONE_THREAD)) ? SP_THREAD : SP_FORK;
         sp->new_sp = f->rsi;
+        sp->saved_arg = (long)f->rdi; /* the flags */
         return 1;
     case TL_NR_clone3: {
-        uint64_t ca[7];
-        if (f->rsi < 56 || tl_copy_from_client(ca, (const void *)f->rdi, sizeof ca))
+        uint64_t ca[8];
+        if (f->rsi < 64 || tl_copy_from_client(ca, (const void *)f->rdi, sizeof ca))
             return 0; /* the kernel answers EINVAL/EFAULT itself */
-        if (ca[0] & (CLONE_VM | CLONE_THREAD))
-            tl_gate_die("threads and CLONE_VM children are not supported yet",
-                        "see docs/limitations.md", 70);
-        sp->kind = SP_FORK;
+        sp->kind = (ca[0] & (CLONE_VM | CLONE_THREAD)) ? SP_THREAD : SP_FORK;
         sp->new_sp = ca[5] ? ca[5] + ca[6] : 0;
+        sp->saved_arg = (long)ca[0];
         return 1;
     }
     case TL_NR_execve:
@@ -156,28 +152,29 @@ static void fork_child(struct tl_thread_block *tb)
     tl_signals_fork_child(tb);
     tb->pid = (int32_t)tl_getpid();
     tb->tid = (int32_t)tl_gettid();
-    tl_gate.pid = tb->pid;
-    tl_gate.exited = 0;
+    tb->process->pid = tb->pid;
+    tb->process->exited = 0;
+    tb->process->live_threads = 1; /* only the forking thread survives */
+    tl_threads_fork_child(tb);
     ev.pid = tb->pid;
     ev.tid = tb->tid;
     for (int i = 0; i < tl_gate.plugin_count; i++) {
-        struct tl_plugin_slot *s = &tl_gate.plugins[i];
-        if (s->plugin->fork_child) {
-            ev.context = s->context;
-            s->plugin->fork_child(&ev, &s->context);
+        const struct trapline_plugin *p = tl_gate.plugins[i].plugin;
+        if (p->fork_child) {
+            ev.context = tb->dispatch.slot[i].context;
+            p->fork_child(&ev, &tb->dispatch.slot[i].context);
         }
     }
-    tl_dispatch_fill(tb);
 }
 
 static void fork_parent(struct tl_thread_block *tb, long child)
 {
     struct trapline_event ev = { tb->pid, tb->tid, 0 };
     for (int i = 0; i < tl_gate.plugin_count; i++) {
-        struct tl_plugin_slot *s = &tl_gate.plugins[i];
-        if (s->plugin->fork_parent) {
-            ev.context = s->context;
-            s->plugin->fork_parent(&ev, (int32_t)child);
+        const struct trapline_plugin *p = tl_gate.plugins[i].plugin;
+        if (p->fork_parent) {
+            ev.context = tb->dispatch.slot[i].context;
+            p->fork_parent(&ev, (int32_t)child);
         }
     }
 }
@@ -206,7 +203,7 @@ static int exec_call(struct tl_thread_block *tb, struct tl_frame *f)
     int made = tl_gate_real_call_hooked(tb, f);
     if (rq.native == TL_EXEC_NATIVE_RUNS)
         tl_sys4(TL_NR_rt_sigprocmask, 2, (long)&real, 0, 8);
-    tl_gate.exited = 0;
+    tb->process->exited = 0;
     return made;
 }
 
@@ -220,12 +217,15 @@ int tl_special_call(struct tl_thread_block *tb, struct tl_frame *f, struct tl_sp
         tb->may_deliver = 0;
         tl_gate_sigreturn(f);
     case SP_EXIT:
+        tl_threads_exit(tb, f); /* does not return */
     case SP_EXIT_GROUP:
         tl_signals_block_all();
         tl_gate_process_exit((int)(f->rdi & 0xff), 0);
         tb->state = TL_STATE_EXITING;
         tl_gate_real_call_nocheck(f);
         return 1;
+    case SP_THREAD:
+        return tl_threads_clone(tb, f, (uint64_t)sp->saved_arg);
     case SP_FORK:
         if (!tl_gate_real_call_hooked(tb, f))
             return 0;

@@ -28,19 +28,53 @@ void tl_dispatch_fill(struct tl_thread_block *tb)
         d->hot[w] = d->any_syscalls[w] | d->internal[w];
 }
 
-int tl_thread_area_init(struct tl_thread_area *area)
+/* A block and stacks with nothing in them yet. */
+static void area_init(struct tl_thread_area *area)
 {
     struct tl_thread_block *tb = &area->tb;
+    tl_memset(&area->signals, 0, sizeof area->signals);
     tb->self = (uint64_t)tb;
     tb->stack_base = (uint64_t)area->stack;
     tb->stack_top = (uint64_t)tb & ~15ull;
+    tb->stack_cur = tb->stack_top;
+    tb->priv_rsp = 0;
+    tb->pending = 0;
+    tb->phase = 0;
+    tb->inside = 1;
+    tb->syscall_entry = (uint64_t)tl_gate_syscall_entry;
+    tb->state = TL_STATE_CLIENT;
+    tb->sud_selector = 0;
+    tb->stepping = 0;
+    tb->sud_call = 0;
+    tb->may_deliver = 0;
+    tb->exit_frame = 0;
+    tb->area = area;
     tb->signals = &area->signals;
     area->signals.own_alt_sp = (uint64_t)area->signal_stack;
     area->signals.own_alt_size = sizeof area->signal_stack;
-    tb->stack_cur = tb->stack_top;
-    tb->priv_rsp = 0;
-    tb->inside = 1;
-    tb->syscall_entry = (uint64_t)tl_gate_syscall_entry;
+    area->signals.alt_flags = 2; /* SS_DISABLE: a new thread has none */
+}
+
+void tl_thread_area_init_for(struct tl_thread_area *area, const struct tl_thread_block *parent)
+{
+    area_init(area);
+    struct tl_thread_block *tb = &area->tb;
+    tl_memcpy(&tb->dispatch, &parent->dispatch, sizeof tb->dispatch);
+    tb->signals->client_mask = parent->signals->client_mask;
+    tb->client_fs = parent->client_fs;
+    tb->host_fs = parent->host_fs;
+    tb->pid = parent->pid;
+    tb->process = parent->process;
+}
+
+int tl_thread_area_init(struct tl_thread_area *area)
+{
+    struct tl_thread_block *tb = &area->tb;
+    area_init(area);
+    area->own_process.pid = (int32_t)tl_getpid();
+    area->own_process.live_threads = 1;
+    area->own_process.exited = 0;
+    tb->process = &area->own_process;
     tb->pid = (int32_t)tl_getpid();
     tb->tid = (int32_t)tl_gettid();
     tb->state = TL_STATE_CLIENT;

@@ -136,16 +136,17 @@ void tl_host_exec(struct tl_exec_request *rq)
         return;
     }
     tl_gate_process_exit(0, 0);
-    struct trapline_event ev = { tl_gate.pid, tl_gate.pid, 0 };
+    struct tl_thread_block *tb = tl_tb();
+    struct trapline_event ev = { tb->pid, tb->tid, 0 };
     for (int i = 0; i < tl_gate.plugin_count; i++)
         if (tl_gate.plugins[i].plugin->exec) {
-            ev.context = tl_gate.plugins[i].context;
+            ev.context = tb->dispatch.slot[i].context;
             tl_gate.plugins[i].plugin->exec(&ev, path);
         }
     static char *empty_argv[1] = { NULL };
     execve(self_exe, argv ? argv : empty_argv, env);
     rq->native = TL_EXEC_VIA_TRAPLINE;
     rq->result = -errno;
-    tl_gate.exited = 0;
+    tb->process->exited = 0;
 }
 
