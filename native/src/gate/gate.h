@@ -31,6 +31,9 @@ struct tl_exec_request {
     long result;    /* -errno if the exec of trapline-exec failed */
     int native;     /* TL_EXEC_*: whether the client's own call must be issued */
     uint64_t client_mask; /* the client's signal mask, carried across exec */
+    /* TL_EXEC_VIA_TRAPLINE with result 0: what the gate execs. */
+    const char *exec_path, *exec_target;
+    char **exec_argv, **exec_env;
 };
 
 /* Host services the gate calls on the host's thread block (see host_call.c). */

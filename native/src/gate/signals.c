@@ -617,7 +617,7 @@ void tl_signals_init(struct tl_thread_block *tb, uint64_t blocked, int debug_on)
     struct kstack own = { S->own_alt_sp, 0, 0, S->own_alt_size };
     tl_sys2(131 /* sigaltstack */, (long)&own, 0);
     for (int sig = 1; sig <= NSIGS; sig++) {
-        if (sig == SIGKILL_ || sig == SIGSTOP_ || sig == 32 || sig == 33)
+        if (sig == SIGKILL_ || sig == SIGSTOP_)
             continue;
         struct ksigaction old;
         if (tl_sys4(TL_NR_rt_sigaction, sig, 0, (long)&old, 8) != 0)
@@ -697,20 +697,11 @@ void tl_signals_sigaction(struct tl_thread_block *tb, struct tl_frame *f)
         f->rax = (uint64_t)-14;
         return;
     }
-    if (f->rsi && (sig == SIGKILL_ || sig == SIGSTOP_ || sig == 32 || sig == 33)) {
-        /* The kernel refuses KILL/STOP; 32 and 33 are glibc's own. */
-        if (sig == SIGKILL_ || sig == SIGSTOP_) {
-            f->rax = (uint64_t)-22;
-            return;
-        }
-        tl_gate_real_call(f);
+    if (f->rsi && (sig == SIGKILL_ || sig == SIGSTOP_)) {
+        f->rax = (uint64_t)-22; /* as the kernel */
         return;
     }
     old = client_act[sig];
-    if (sig == 32 || sig == 33) {
-        tl_gate_real_call(f);
-        return;
-    }
     if (f->rsi) {
         client_act[sig] = act;
         client_act[sig].mask &= ~UNBLOCKABLE;

@@ -187,9 +187,23 @@ static void host_exec(void *p)
 static int exec_call(struct tl_thread_block *tb, struct tl_frame *f)
 {
     struct tl_exec_request rq = { (long)f->rax, { (long)f->rdi, (long)f->rsi, (long)f->rdx,
-                                  (long)f->r10, (long)f->r8 }, 0, 0, tl_signals_client_mask(tb) };
+                                  (long)f->r10, (long)f->r8 }, 0, 0, tl_signals_client_mask(tb),
+                                  0, 0, 0, 0 };
     tl_gate_call_host(host_exec, &rq);
     if (rq.native == TL_EXEC_VIA_TRAPLINE) {
+        if (rq.result == 0) {
+            /* The image ends here: plugins see it, then trapline-exec runs
+             * the target under a new launch record. */
+            tl_gate_process_exit(0, 0);
+            struct trapline_event ev = { tb->pid, tb->tid, 0 };
+            for (int i = 0; i < tl_gate.plugin_count; i++)
+                if (tl_gate.plugins[i].plugin->exec) {
+                    ev.context = tb->dispatch.slot[i].context;
+                    tl_gate.plugins[i].plugin->exec(&ev, rq.exec_target);
+                }
+            rq.result = tl_sys3(TL_NR_execve, (long)rq.exec_path, (long)rq.exec_argv, (long)rq.exec_env);
+            tb->process->exited = 0;
+        }
         f->rax = (uint64_t)rq.result;
         return 1;
     }

@@ -135,18 +135,15 @@ void tl_host_exec(struct tl_exec_request *rq)
         rq->result = -E2BIG;
         return;
     }
-    tl_gate_process_exit(0, 0);
-    struct tl_thread_block *tb = tl_tb();
-    struct trapline_event ev = { tb->pid, tb->tid, 0 };
-    for (int i = 0; i < tl_gate.plugin_count; i++)
-        if (tl_gate.plugins[i].plugin->exec) {
-            ev.context = tb->dispatch.slot[i].context;
-            tl_gate.plugins[i].plugin->exec(&ev, path);
-        }
+    /* The gate execs: host code must not hold the host's block across an
+     * exec (a CLONE_VM child shares it with its parent). */
     static char *empty_argv[1] = { NULL };
-    execve(self_exe, argv ? argv : empty_argv, env);
     rq->native = TL_EXEC_VIA_TRAPLINE;
-    rq->result = -errno;
-    tb->process->exited = 0;
+    rq->exec_path = self_exe;
+    rq->exec_argv = argv ? argv : empty_argv;
+    rq->exec_env = env;
+    rq->exec_target = path;
+    rq->result = 0;
+
 }
 

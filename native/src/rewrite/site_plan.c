@@ -116,45 +116,75 @@ static int decode_region(const struct tl_elf_image *img, struct region *r)
     return 0;
 }
 
-/* The smallest window around the syscall at index k, or 0. */
+/* A window around the syscall at index k, or 0. Windows made of the
+ * instructions before the syscall come first: after a syscall that does not
+ * return (exit), the next bytes may be another function, whose entry no
+ * branch in sight reveals. */
 static int choose_window(const struct region *r, size_t k, struct tl_site *out)
 {
     uint32_t best = 0;
-    for (size_t p = 0; p <= 3 && p <= k; p++) {
-        int ok = 1;
-        uint32_t pre = 0;
-        for (size_t i = k - p; i < k; i++) {
-            if (!(r->v[i].flags & I_RELOCATABLE))
-                ok = 0;
-            pre += r->v[i].len;
-        }
-        /* Only the window's first instruction may be a jump target. */
-        for (size_t i = k - p + 1; i <= k; i++)
-            if (r->v[i].flags & I_TARGET)
-                ok = 0;
-        if (!ok)
-            continue;
-        uint32_t len = pre + r->v[k].len;
-        for (size_t q = 0; q <= 3 && k + q < r->n; q++) {
-            if (q > 0) {
-                const struct insn *x = &r->v[k + q];
-                if ((x->flags & I_TARGET) || !(x->flags & (I_RELOCATABLE | I_RET)))
-                    break;
-                if ((r->v[k + q - 1].flags & I_RET) && q > 1)
-                    break;
-                len += x->len;
+    for (size_t max_q = 0; max_q <= 3 && !best; max_q += 3) {
+        for (size_t p = 0; p <= 3 && p <= k; p++) {
+            int ok = 1;
+            uint32_t pre = 0;
+            for (size_t i = k - p; i < k; i++) {
+                if (!(r->v[i].flags & I_RELOCATABLE))
+                    ok = 0;
+                pre += r->v[i].len;
             }
-            if (len >= 5 && (!best || len < best)) {
-                best = len;
-                out->start = r->v[k - p].addr;
-                out->len = len;
-                out->site = r->v[k].addr;
+            /* Only the window's first instruction may be a jump target. */
+            for (size_t i = k - p + 1; i <= k; i++)
+                if (r->v[i].flags & I_TARGET)
+                    ok = 0;
+            if (!ok)
+                continue;
+            uint32_t len = pre + r->v[k].len;
+            for (size_t q = 0; q <= max_q && k + q < r->n; q++) {
+                if (q > 0) {
+                    const struct insn *x = &r->v[k + q];
+                    if ((x->flags & I_TARGET) || !(x->flags & (I_RELOCATABLE | I_RET)))
+                        break;
+                    if ((r->v[k + q - 1].flags & I_RET) && q > 1)
+                        break;
+                    len += x->len;
+                }
+                if (len >= 5 && (!best || len < best)) {
+                    best = len;
+                    out->start = r->v[k - p].addr;
+                    out->len = len;
+                    out->site = r->v[k].addr;
+                }
+                if (r->v[k + q].flags & I_RET)
+                    break;
             }
-            if (r->v[k + q].flags & I_RET)
-                break;
         }
     }
     return best != 0;
+}
+
+/* Symbols mark entries that no branch in the region shows (functions
+ * called from elsewhere, asm entry points without a size). */
+static void mark_symbol_targets(const struct tl_elf_image *img, struct region *r)
+{
+    if (!img->shdr)
+        return;
+    for (unsigned i = 1; i < img->ehdr->e_shnum; i++) {
+        const Elf64_Shdr *sh = tl_elf_section(img, i);
+        if (!sh || (sh->sh_type != SHT_SYMTAB && sh->sh_type != SHT_DYNSYM) ||
+            sh->sh_entsize != sizeof(Elf64_Sym))
+            continue;
+        const Elf64_Sym *sym = (const Elf64_Sym *)(img->data + sh->sh_offset);
+        size_t n = sh->sh_size / sizeof(Elf64_Sym);
+        for (size_t k = 0; k < n; k++) {
+            int type = ELF64_ST_TYPE(sym[k].st_info);
+            if (sym[k].st_shndx == SHN_UNDEF || type == STT_SECTION || type == STT_FILE ||
+                sym[k].st_value < r->start || sym[k].st_value >= r->end)
+                continue;
+            ssize_t at = find_insn(r, sym[k].st_value);
+            if (at >= 0)
+                r->v[at].flags |= I_TARGET;
+        }
+    }
 }
 
 static void push_site(struct tl_plan *plan, size_t *cap, const struct tl_site *s)
@@ -248,6 +278,8 @@ int tl_plan_object(const struct tl_elf_image *img, struct tl_plan *plan)
                 cur.end = best_hi;
                 if (decode_region(img, &cur))
                     cur.n = 0;
+                else if (swept)
+                    mark_symbol_targets(img, &cur);
                 cur.flags_swept = swept;
             }
             ssize_t k = find_insn(&cur, va);
