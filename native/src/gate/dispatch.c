@@ -91,16 +91,20 @@ int tl_gate_real_call_hooked(struct tl_thread_block *tb, struct tl_frame *f)
 
 /* A call abandoned for a signal: the client sees the signal at the site,
  * and makes the call afresh when its handler returns. */
-static void deliver_at_site(struct tl_thread_block *tb, struct tl_frame *f, uint64_t site_next)
+static int deliver_at_site(struct tl_thread_block *tb, struct tl_frame *f, uint64_t site_next)
 {
-    if (!tl_signals_deliver_from_gate(tb, f, site_next - 2, f->rax, site_next)) {
-        /* Nothing deliverable after all (masked meanwhile): issue it. */
-        tl_gate_real_call_nocheck(f);
-    }
+    if (tl_signals_deliver_from_gate(tb, f, site_next - 2, f->rax, site_next))
+        return 1;
+    /* Nothing deliverable after all (masked meanwhile): issue it. */
+    tl_gate_real_call_nocheck(f);
+    return 0;
 }
 
 /* The last check before the client runs again: from here on a signal is
- * delivered by stepping to client code (signals.c). */
+ * delivered by stepping to client code (signals.c). Once f has been turned
+ * towards a handler, f no longer describes the site: further signals are
+ * delivered on the handler's first instruction (deliver_from_gate arms
+ * that). */
 static inline void final_check(struct tl_thread_block *tb, struct tl_frame *f, uint64_t site_next,
                                int may_deliver)
 {
@@ -125,11 +129,12 @@ void tl_gate_dispatch(struct tl_frame *f)
 
     const struct tl_dispatch *d = &tb->dispatch;
     if (tb->inside || !mask_has(d->hot, nr)) {
+        int delivered = 0;
         if (!may_deliver)
             tl_gate_real_call_nocheck(f);
         else if (tl_gate_real_call(f))
-            deliver_at_site(tb, f, site_next);
-        final_check(tb, f, site_next, may_deliver);
+            delivered = deliver_at_site(tb, f, site_next);
+        final_check(tb, f, site_next, may_deliver && !delivered);
         return;
     }
     uint32_t outer_state = tb->state;
@@ -166,8 +171,8 @@ void tl_gate_dispatch(struct tl_frame *f)
             tb->state = outer_state;
             tb->inside = 0;
             tb->may_deliver = outer_may;
-            deliver_at_site(tb, f, site_next);
-            final_check(tb, f, site_next, may_deliver);
+            int delivered = deliver_at_site(tb, f, site_next);
+            final_check(tb, f, site_next, may_deliver && !delivered);
             return;
         }
         call.result = (long)f->rax;

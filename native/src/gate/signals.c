@@ -209,23 +209,57 @@ static __attribute__((noreturn)) void die_by(int sig, int refault)
     tl_exit_group(128 + sig);
 }
 
+static void put_hex(uint64_t v)
+{
+    static const char hex[] = "0123456789abcdef";
+    char b[19] = "0x", *p = b + 2;
+    for (int s = 60; s >= 0; s -= 4)
+        *p++ = hex[(v >> s) & 15];
+    tl_write(2, b, 18);
+}
+
+/* One line about a fault: who, which signal, where, at what address. */
+static void report_fault(const char *who, int sig, const struct tl_siginfo *info, const struct kucontext *uc)
+{
+    char num[24];
+    uint64_t addr;
+    tl_memcpy(&addr, (const uint8_t *)info + 16, 8);
+    tl_write(2, "trapline: signal ", 17);
+    tl_fmt_u64(num, (unsigned long long)sig);
+    tl_write(2, num, tl_strlen(num));
+    tl_write(2, " in ", 4);
+    tl_write(2, who, tl_strlen(who));
+    tl_write(2, " at rip=", 8);
+    put_hex(uc->mc.rip);
+    tl_write(2, " addr=", 6);
+    put_hex(addr);
+    tl_write(2, " rsp=", 5);
+    put_hex(uc->mc.rsp);
+    tl_write(2, " tid=", 5);
+    tl_fmt_u64(num, (unsigned long long)tl_gettid());
+    tl_write(2, num, tl_strlen(num));
+    tl_write(2, "\n", 1);
+    if (debug > 1) {
+        tl_write(2, "rdi/rsi/rdx/rax/rcx/rbp ", 24);
+        put_hex(uc->mc.rdi); put_hex(uc->mc.rsi); put_hex(uc->mc.rdx); put_hex(uc->mc.rax);
+        put_hex(uc->mc.rcx); put_hex(uc->mc.rbp);
+        tl_write(2, "\n", 1);
+    }
+    if (debug > 2) { /* TRAPLINE_DEBUG=2: the maps, to place the addresses */
+        char buf[4096];
+        long fd = tl_sys3(TL_NR_open, (long)"/proc/self/maps", 0, 0), n;
+        while (fd >= 0 && (n = tl_sys3(TL_NR_read, fd, (long)buf, sizeof buf)) > 0)
+            tl_write(2, buf, (size_t)n);
+        if (fd >= 0)
+            tl_sys1(TL_NR_close, fd);
+    }
+}
+
 /* A fault in trapline's own code: a bug. Say so and die by it. */
 static __attribute__((noreturn)) void trapline_bug(int sig, const struct tl_siginfo *info,
                                                     const struct kucontext *uc)
 {
-    char num[24];
-    static const char hex[] = "0123456789abcdef";
-    char rip[19] = "0x", *p = rip + 2;
-    for (int s = 60; s >= 0; s -= 4)
-        *p++ = hex[(uc->mc.rip >> s) & 15];
-    *p = 0;
-    tl_write(2, "trapline: internal error: signal ", 33);
-    tl_fmt_u64(num, (unsigned long long)sig);
-    tl_write(2, num, tl_strlen(num));
-    tl_write(2, " in trapline code at ", 21);
-    tl_write(2, rip, tl_strlen(rip));
-    tl_write(2, " (a trapline bug; please report it)\n", 36);
-    (void)info;
+    report_fault("trapline code (a trapline bug; please report it)", sig, info, uc);
     die_by(sig, 1);
 }
 
@@ -380,6 +414,8 @@ static void deliver_now(struct tl_thread_block *tb, const struct tl_siginfo *inf
     case DISCARD:
         return;
     case TERMINATE:
+        if (debug && is_fault(sig, info))
+            report_fault("the client", sig, info, uc);
         die_by(sig, is_fault(sig, info));
     case DELIVER:
         break;
@@ -394,6 +430,11 @@ static void deliver_now(struct tl_thread_block *tb, const struct tl_siginfo *inf
     }
     if (build_frame(tb, &act, info, &uc->mc, fp, fpstate_size(fp), &regs) != 0)
         die_by(SIGSEGV_, 0);
+    if (debug > 1) {
+        tl_write(2, "deliver-now sig/rip/rsp/frame ", 30);
+        put_hex((uint64_t)sig); put_hex(uc->mc.rip); put_hex(uc->mc.rsp); put_hex(regs.rsp);
+        tl_write(2, "\n", 1);
+    }
     enter_handler_state(tb, sig, &act);
     uint64_t fpstate = uc->mc.fpstate;
     uc->mc = regs;
@@ -444,6 +485,11 @@ int tl_signals_deliver_from_gate(struct tl_thread_block *tb, struct tl_frame *f,
         struct ksigcontext regs;
         if (build_frame(tb, &act, &info, &ctx, fp, xsize + 4, &regs) != 0)
             die_by(SIGSEGV_, 0);
+        if (debug > 1) {
+            tl_write(2, "deliver-gate sig/rip/rsp/frame ", 31);
+            put_hex((uint64_t)sig); put_hex(ctx.rip); put_hex(ctx.rsp); put_hex(regs.rsp);
+            tl_write(2, "\n", 1);
+        }
         enter_handler_state(tb, sig, &act);
         set_real_mask(tb->signals->client_mask);
         f->resume = regs.rip;

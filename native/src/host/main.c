@@ -90,7 +90,7 @@ static int stage2(char *record, char **argv, char **envp)
     if (tl_launch_client_env(envp, &rec, client_env, env_max))
         die(1, "%s", "malformed launch record");
     const char *dbg = getenv("TRAPLINE_DEBUG");
-    tl_gate.debug = dbg && *dbg && strcmp(dbg, "0");
+    tl_gate.debug = dbg && *dbg && strcmp(dbg, "0") ? (strcmp(dbg, "2") ? 1 : 2) : 0;
     tl_rewrite_set_debug(tl_gate.debug);
 
     gate_setup();
