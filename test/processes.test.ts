@@ -1,0 +1,186 @@
+// Threads, processes and exec: real programs that create threads, fork,
+// vfork, posix_spawn and exec, natively and under trapline, compared.
+import assert from 'node:assert/strict';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe as suite, test } from 'node:test';
+import {
+  compareRuns,
+  describe,
+  launcher,
+  readCountFile,
+  run,
+  runTrapline,
+  skipWithout,
+  skipWithoutLauncher,
+  stableEnv,
+  tempDir,
+  testProgram,
+} from './helpers.js';
+
+const extraEnv = stableEnv;
+
+suite('threads and processes: C test programs', () => {
+  const cases: Array<[string, string[]]> = [
+    ['threads50', ['10', '50']],
+    ['spawn_mix', []],
+    ['cancel_read', []],
+    ['cancel_read_c', []],
+    ['cancel_read_c-musl', []],
+  ];
+  for (const [name, args] of cases) {
+    test(name, (t) => {
+      const prog = testProgram(name);
+      if (skipWithout(t, prog)) return;
+      compareRuns(t, prog, args, { extraEnv, timeoutMs: 60_000 });
+    });
+  }
+
+  test('the signal harness, multi-threaded: signals aimed at single threads, SIGCHLD from children', (t) => {
+    const prog = testProgram('sig_harness_mt');
+    if (skipWithout(t, prog)) return;
+    const { native } = compareRuns(t, prog, ['10000', '4'], { timeoutMs: 120_000 });
+    assert.match(native.stdout, /bad_rip=0 urg_wrong_thread=0 every_thread_got_urg=1 alarms>0=1 chlds>0=1/);
+  });
+
+  test('thousands of short-lived threads do not leak', (t) => {
+    const prog = testProgram('threads50');
+    if (skipWithout(t, prog) || skipWithoutLauncher(t)) return;
+    // 100 rounds x 40 threads; the areas of exited threads are reused.
+    const r = runTrapline([], prog, ['100', '40'], { timeoutMs: 120_000 });
+    assert.equal(r.status, 0, describe(r));
+  });
+});
+
+suite('real programs with threads, children and exec', () => {
+  test('a shell pipeline of four programs', (t) => {
+    const dir = tempDir('pipeline');
+    const input = path.join(dir, 'words.txt');
+    writeFileSync(input, Array.from({ length: 3000 }, (_, i) => `w${(i * 31) % 97}`).join('\n') + '\n');
+    compareRuns(t, '/bin/sh', ['-c', `cat ${input} | sort | uniq -c | sort -rn | head -5`], { extraEnv });
+  });
+
+  test('python3 with threads and subprocess', (t) => {
+    const script = [
+      'import threading, subprocess, hashlib',
+      'out = [None] * 8',
+      'def work(i): out[i] = hashlib.sha256(str(i).encode() * 100000).hexdigest()[:8]',
+      'ts = [threading.Thread(target=work, args=(i,)) for i in range(8)]',
+      '[t.start() for t in ts]; [t.join() for t in ts]',
+      'print(out)',
+      'print(subprocess.run(["sh", "-c", "echo child; exit 7"], capture_output=True))',
+      'print(subprocess.check_output(["ls", "/usr/share/doc/coreutils"]).decode().split()[:3])',
+    ].join('\n');
+    compareRuns(t, '/usr/bin/python3', ['-c', script], { extraEnv, timeoutMs: 60_000 });
+  });
+
+  test('gcc compiles and links, and the program runs', (t) => {
+    const dir = tempDir('gcc');
+    writeFileSync(path.join(dir, 'a.c'), '#include <stdio.h>\nint twice(int);\nint main(void){printf("%d\\n", twice(21));return 0;}\n');
+    writeFileSync(path.join(dir, 'b.c'), 'int twice(int x){return 2*x;}\n');
+    for (const [where, out] of [['native', 'n.out'], ['trapline', 't.out']] as const) {
+      const args = ['-O1', '-o', path.join(dir, out), path.join(dir, 'a.c'), path.join(dir, 'b.c')];
+      const r = where === 'native' ? run('gcc', args, { extraEnv }) : runTrapline([], 'gcc', args, { extraEnv, timeoutMs: 120_000 });
+      if (where === 'trapline' && skipWithoutLauncher(t)) return;
+      assert.equal(r.status, 0, describe(r));
+    }
+    assert.equal(run(path.join(dir, 'n.out')).stdout, '42\n');
+    assert.equal(run(path.join(dir, 't.out')).stdout, '42\n');
+  });
+
+  test('make builds a small project', (t) => {
+    if (skipWithoutLauncher(t)) return;
+    const results: string[] = [];
+    for (const mode of ['native', 'trapline']) {
+      const dir = tempDir(`make-${mode}`);
+      writeFileSync(path.join(dir, 'main.c'), '#include "lib.h"\n#include <stdio.h>\nint main(void){printf("%d\\n", add(2, 3));return 0;}\n');
+      writeFileSync(path.join(dir, 'lib.c'), '#include "lib.h"\nint add(int a, int b){return a + b;}\n');
+      writeFileSync(path.join(dir, 'lib.h'), 'int add(int, int);\n');
+      writeFileSync(
+        path.join(dir, 'Makefile'),
+        'prog: main.o lib.o\n\t$(CC) -o $@ $^\n%.o: %.c lib.h\n\t$(CC) -O1 -c -o $@ $<\nclean:\n\trm -f prog *.o\n',
+      );
+      const args = ['-s', '-j2', '-C', dir];
+      const r = mode === 'native' ? run('make', args, { extraEnv }) : runTrapline([], 'make', args, { extraEnv, timeoutMs: 120_000 });
+      assert.equal(r.status, 0, describe(r));
+      results.push(run(path.join(dir, 'prog')).stdout);
+    }
+    assert.deepEqual(results, ['5\n', '5\n']);
+  });
+
+  test('node with worker_threads and child_process', (t) => {
+    const script =
+      'const {Worker}=require("worker_threads");' +
+      'const w=new Worker("require(\\"worker_threads\\").parentPort.postMessage(6*7)",{eval:true});' +
+      'w.on("message",m=>{console.log("worker",m);' +
+      'require("child_process").exec("echo from child",(e,o)=>{console.log(o.trim());w.terminate();});});';
+    compareRuns(t, process.execPath, ['-e', script], { extraEnv, timeoutMs: 120_000 });
+  });
+
+  test('git init, add and commit in a temporary repository', (t) => {
+    if (skipWithoutLauncher(t)) return;
+    const env = {
+      ...extraEnv,
+      GIT_AUTHOR_NAME: 'T',
+      GIT_AUTHOR_EMAIL: 't@example.invalid',
+      GIT_COMMITTER_NAME: 'T',
+      GIT_COMMITTER_EMAIL: 't@example.invalid',
+      GIT_AUTHOR_DATE: '2024-01-01T00:00:00Z',
+      GIT_COMMITTER_DATE: '2024-01-01T00:00:00Z',
+      GIT_CONFIG_NOSYSTEM: '1',
+      HOME: tempDir('git-home'),
+    };
+    const outputs: string[] = [];
+    for (const mode of ['native', 'trapline']) {
+      const dir = tempDir(`git-${mode}`);
+      writeFileSync(path.join(dir, 'f.txt'), 'hello\n');
+      const script = `cd ${dir} && git init -q -b main && git add f.txt && git commit -q -m first && git log --format=%H%n%s`;
+      const r = mode === 'native' ? run('/bin/sh', ['-c', script], { extraEnv: env }) : runTrapline([], '/bin/sh', ['-c', script], { extraEnv: env, timeoutMs: 120_000 });
+      assert.equal(r.status, 0, describe(r));
+      outputs.push(r.stdout);
+    }
+    assert.equal(outputs[1], outputs[0]);
+  });
+
+  test('--no-follow: an exec\'d program runs natively', (t) => {
+    if (skipWithoutLauncher(t)) return;
+    const out = path.join(tempDir('nofollow'), 'c.jsonl');
+    const r = runTrapline([`count:out=${out}`], '/bin/sh', ['-c', 'exec /bin/true'], {});
+    assert.equal(r.status, 0, describe(r));
+    assert.equal(readCountFile(out).length, 2, 'following: sh and true each report');
+    const out2 = path.join(tempDir('nofollow2'), 'c.jsonl');
+    const r2 = run(launcher, ['run', '--no-follow', '--plugin', `count:out=${out2}`, '--', '/bin/sh', '-c', 'exec /bin/true']);
+    assert.equal(r2.status, 0, describe(r2));
+    const recs = readCountFile(out2);
+    assert.equal(recs.length, 1, JSON.stringify(recs));
+    assert.equal(recs[0]!.syscalls.execve, 2); // trapline's run, then the native exec
+  });
+});
+
+suite('count per process equals strace -ff', () => {
+  test('a shell that forks and execs', (t) => {
+    if (skipWithoutLauncher(t)) return;
+    const script = '/bin/true; /bin/echo hi | /bin/cat; (exit 3); echo done';
+    const dir = tempDir('ff');
+    const s = run('strace', ['-ff', '-o', path.join(dir, 't'), '/bin/sh', '-c', script]);
+    if (s.error || s.status === null) return t.skip('strace unavailable');
+    const straceTotals = readdirSync(dir)
+      .filter((f) => f.startsWith('t.'))
+      .map((f) =>
+        readFileSync(path.join(dir, f), 'utf8')
+          .split('\n')
+          .filter((l) => /^[a-z_0-9]+\(/.test(l)).length,
+      )
+      .sort((a, b) => a - b);
+    const out = path.join(tempDir('ff-count'), 'c.jsonl');
+    const r = runTrapline([`count:out=${out}`], '/bin/sh', ['-c', script]);
+    assert.equal(r.status, 0, describe(r));
+    const perPid = new Map<number, number>();
+    for (const rec of readCountFile(out)) {
+      const n = Object.values(rec.syscalls).reduce((a, b) => a + b, 0);
+      perPid.set(rec.pid, (perPid.get(rec.pid) ?? 0) + n);
+    }
+    const countTotals = [...perPid.values()].sort((a, b) => a - b);
+    assert.deepEqual(countTotals, straceTotals);
+  });
+});
