@@ -6,7 +6,7 @@
 //
 //   node dist/src/bench/main.js [--runs N] [--iterations N] [--only NAME]
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { binPath, nativeBuildDir } from '../paths.js';
@@ -105,6 +105,22 @@ function pad(rows: string[][]): string {
     .join('\n');
 }
 
+/** A small C project for the make benchmark: 8 files, 2 jobs. */
+function makeProject(): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'trapline-bench-make-'));
+  const objs: string[] = [];
+  for (let i = 0; i < 8; i++) {
+    writeFileSync(path.join(dir, `f${i}.c`), `int f${i}(int x) { return x * ${i + 1}; }\n`);
+    objs.push(`f${i}.o`);
+  }
+  writeFileSync(
+    path.join(dir, 'main.c'),
+    `#include <stdio.h>\n${objs.map((_, i) => `int f${i}(int);`).join('\n')}\nint main(void) { printf("%d\\n", ${objs.map((_, i) => `f${i}(1)`).join(' + ')}); return 0; }\n`,
+  );
+  writeFileSync(path.join(dir, 'Makefile'), `MAKEFLAGS += -j2\nprog: main.o ${objs.join(' ')}\n\t$(CC) -o $@ $^\n%.o: %.c\n\t$(CC) -O1 -c -o $@ $<\n`);
+  return dir;
+}
+
 function main(): void {
   const opts = parseArgs(process.argv.slice(2));
   if (!existsSync(binPath)) {
@@ -138,6 +154,22 @@ function main(): void {
     },
     { name: '/bin/true', cmd: '/bin/true', args: [] },
     { name: 'python3 -c pass', cmd: '/usr/bin/python3', args: ['-c', 'pass'] },
+    {
+      // 250 rounds x 40 threads: 10,000 thread create+join.
+      name: 'thread create+join',
+      cmd: path.join(tests, 'threads50'),
+      args: ['250', '40'],
+      calls: 10_000,
+      baseline: ['0', '40'],
+    },
+    {
+      name: 'fork+exec sh -c true',
+      cmd: '/bin/sh',
+      args: ['-c', 'i=0; while [ $i -lt 50 ]; do sh -c true; i=$((i+1)); done'],
+      calls: 50,
+      baseline: ['-c', 'true'],
+    },
+    { name: 'make build', cmd: 'make', args: ['-s', '-B', '-C', makeProject()] },
   ].filter((c) => !opts.only || c.name.includes(opts.only));
 
   const tmpRoot = mkdtempSync(path.join(os.tmpdir(), 'trapline-bench-'));
