@@ -27,6 +27,7 @@ suite('threads and processes: C test programs', () => {
     ['cancel_read', []],
     ['cancel_read_c', []],
     ['cancel_read_c-musl', []],
+    ['protect_memory', []],
   ];
   for (const [name, args] of cases) {
     test(name, (t) => {
@@ -41,6 +42,24 @@ suite('threads and processes: C test programs', () => {
     if (skipWithout(t, prog)) return;
     const { native } = compareRuns(t, prog, ['10000', '4'], { timeoutMs: 120_000 });
     assert.match(native.stdout, /bad_rip=0 urg_wrong_thread=0 every_thread_got_urg=1 alarms>0=1 chlds>0=1/);
+  });
+
+  test('main thread pthread_exit: the last thread ends the image; dlopen on a worker is rewritten', (t) => {
+    const prog = testProgram('main_pthread_exit');
+    const lib = testProgram('libdlopen_lib.so');
+    if (skipWithout(t, prog)) return;
+    const out = path.join(tempDir('mpe'), 'c.jsonl');
+    const { traced } = compareRuns(t, prog, [lib], {
+      plugins: [`count:out=${out}`],
+      traplineOpts: { extraEnv: { TRAPLINE_DEBUG: '1' } },
+    });
+    if (!traced) return;
+    const recs = readCountFile(out);
+    assert.equal(recs.length, 1, JSON.stringify(recs));
+    assert.equal(recs[0]!.syscalls.exit, 1, JSON.stringify(recs[0]));
+    assert.equal(recs[0]!.syscalls.exit_group, 1, JSON.stringify(recs[0]));
+    assert.match(traced.stderr, /rewrite \S*libdlopen_lib\.so sites=2 patched=2 backstop=0/, describe(traced));
+    assert.match(traced.stderr, /backstop calls=0 /, describe(traced));
   });
 
   test('thousands of short-lived threads do not leak', (t) => {

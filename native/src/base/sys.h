@@ -79,7 +79,7 @@ enum {
     TL_NR_clone3 = 435, TL_NR_faccessat2 = 439,
     TL_NR_stat = 4, TL_NR_lstat = 6, TL_NR_sigaltstack = 131, TL_NR_rt_sigpending = 127,
     TL_NR_rt_sigsuspend = 130, TL_NR_ppoll = 271, TL_NR_pselect6 = 270, TL_NR_epoll_pwait = 281,
-    TL_NR_epoll_pwait2 = 441,
+    TL_NR_epoll_pwait2 = 441, TL_NR_mremap = 25, TL_NR_madvise = 28,
 };
 
 #define TL_ARCH_SET_GS 0x1001

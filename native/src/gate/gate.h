@@ -100,6 +100,10 @@ void tl_gate_process_exit(int status, int signal);
 int tl_threads_clone(struct tl_thread_block *tb, struct tl_frame *f, uint64_t flags);
 __attribute__((noreturn)) void tl_threads_exit(struct tl_thread_block *tb, struct tl_frame *f);
 void tl_threads_fork_child(struct tl_thread_block *tb);
+/* True if [addr, addr+len) overlaps a thread area; areas are registered
+ * as they are made (the main one by the host). */
+int tl_threads_overlap(uint64_t addr, uint64_t len);
+void tl_threads_register_area(struct tl_thread_area *a);
 
 /* thread.c: the calling thread's block and private stack. */
 int tl_thread_area_init(struct tl_thread_area *area);

@@ -247,7 +247,7 @@ static void report_fault(const char *who, int sig, const struct tl_siginfo *info
     }
     if (debug > 2) { /* TRAPLINE_DEBUG=2: the maps, to place the addresses */
         char buf[4096];
-        long fd = tl_sys3(TL_NR_open, (long)"/proc/self/maps", 0, 0), n;
+        long fd = tl_sys3(TL_NR_open, (long)"/proc/thread-self/maps", 0, 0), n;
         while (fd >= 0 && (n = tl_sys3(TL_NR_read, fd, (long)buf, sizeof buf)) > 0)
             tl_write(2, buf, (size_t)n);
         if (fd >= 0)

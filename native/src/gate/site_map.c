@@ -96,3 +96,12 @@ uint64_t tl_site_stub_to_window(const struct tl_patched_site *s, uint64_t addr)
     uint64_t a = s->site + 2 + (off - s->cont_off - 10);
     return a < s->end ? a : s->end;
 }
+
+int tl_site_map_overlaps_stubs(uint64_t addr, uint64_t len)
+{
+    uint32_t nr = __atomic_load_n(&range_count, __ATOMIC_ACQUIRE);
+    for (uint32_t r = 0; r < nr; r++)
+        if (addr < ranges[r].stub_hi && addr + len > ranges[r].stub_lo)
+            return 1;
+    return 0;
+}

@@ -18,6 +18,9 @@ struct tl_patched_site {
 int tl_site_map_add(uint64_t lo, uint64_t hi, const struct tl_patched_site *sites, uint32_t n,
                     uint64_t stub_lo, uint64_t stub_hi);
 
+/* True if [addr, addr+len) overlaps a stub area. */
+int tl_site_map_overlaps_stubs(uint64_t addr, uint64_t len);
+
 /* The site whose window holds addr (start excluded: the jump there is the
  * client's), or NULL. */
 const struct tl_patched_site *tl_site_by_window(uint64_t addr);

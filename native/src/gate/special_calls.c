@@ -9,6 +9,7 @@
 #include "../base/sys.h"
 #include "../base/mem.h"
 #include "signals.h"
+#include "site_map.h"
 
 #define CLONE_VM 0x100
 #define CLONE_VFORK 0x4000
@@ -20,8 +21,26 @@
 enum {
     SP_NONE, SP_SIGRETURN, SP_EXIT, SP_EXIT_GROUP, SP_FORK, SP_EXEC,
     SP_ARCH_PRCTL, SP_MMAP, SP_MPROTECT, SP_PATH, SP_ANSWERED, SP_SIGACTION,
-    SP_SIGPROCMASK, SP_SIGALTSTACK, SP_SIGPENDING, SP_TEMPORARY_MASK, SP_THREAD,
+    SP_SIGPROCMASK, SP_SIGALTSTACK, SP_SIGPENDING, SP_TEMPORARY_MASK, SP_THREAD, SP_REFUSE,
 };
+
+#define MAP_FIXED_ 0x10
+#define MAP_FIXED_NOREPLACE_ 0x100000
+
+/* The stubs and the thread areas: the client must not unmap or replace
+ * them (it never mapped them; a client that asks is mistaken about its
+ * own memory). */
+static int trapline_memory(uint64_t addr, uint64_t len)
+{
+    return len && (tl_site_map_overlaps_stubs(addr, len) || tl_threads_overlap(addr, len));
+}
+
+/* madvise advice that discards memory contents. */
+static int is_destructive_advice(uint64_t advice)
+{
+    return advice == 4 /* DONTNEED */ || advice == 8 /* FREE */ || advice == 9 /* REMOVE */ ||
+           advice == 10 /* DONTFORK */ || advice == 18 /* WIPEONFORK */;
+}
 
 static void set_bit(uint64_t *m, unsigned nr) { m[nr >> 6] |= 1ull << (nr & 63); }
 
@@ -34,7 +53,8 @@ void tl_special_init(struct tl_dispatch *d)
         TL_NR_openat, TL_NR_stat, TL_NR_lstat, TL_NR_newfstatat, TL_NR_statx,
         TL_NR_access, TL_NR_faccessat, TL_NR_faccessat2, TL_NR_rt_sigaction,
         TL_NR_rt_sigprocmask, TL_NR_sigaltstack, TL_NR_rt_sigpending, TL_NR_rt_sigsuspend,
-        TL_NR_ppoll, TL_NR_pselect6, TL_NR_epoll_pwait, TL_NR_epoll_pwait2,
+        TL_NR_ppoll, TL_NR_pselect6, TL_NR_epoll_pwait, TL_NR_epoll_pwait2, TL_NR_munmap,
+        TL_NR_mremap, TL_NR_madvise,
     };
     for (unsigned i = 0; i < sizeof nrs / sizeof nrs[0]; i++)
         set_bit(d->internal, nrs[i]);
@@ -108,10 +128,24 @@ int tl_special_before(struct tl_frame *f, struct tl_special *sp)
         sp->kind = SP_ARCH_PRCTL;
         return f->rdi == TL_ARCH_SET_FS;
     case TL_NR_mmap:
+        if ((f->r10 & (MAP_FIXED_ | MAP_FIXED_NOREPLACE_)) && trapline_memory(f->rdi, f->rsi)) {
+            sp->kind = SP_REFUSE; /* would replace trapline's own memory */
+            f->rax = (uint64_t)-12; /* ENOMEM */
+            return 1;
+        }
         if (!(f->rdx & PROT_EXEC) || (long)f->r8 < 0 || (f->r10 & MAP_TYPE) != MAP_PRIVATE)
             return 0;
         sp->kind = SP_MMAP;
         return 1;
+    case TL_NR_munmap:
+    case TL_NR_mremap:
+    case TL_NR_madvise:
+        if ((f->rax != TL_NR_madvise || is_destructive_advice(f->rdx)) && trapline_memory(f->rdi, f->rsi)) {
+            sp->kind = SP_REFUSE;
+            f->rax = (uint64_t)-22; /* EINVAL: not the client's memory */
+            return 1;
+        }
+        return 0;
     case TL_NR_mprotect:
         if (!(f->rdx & PROT_EXEC))
             return 0;
@@ -274,6 +308,7 @@ int tl_special_call(struct tl_thread_block *tb, struct tl_frame *f, struct tl_sp
     case SP_PATH:
         return tl_gate_real_call_hooked(tb, f);
     case SP_ANSWERED:
+    case SP_REFUSE:
         return 1;
     case SP_SIGACTION:
         tl_signals_sigaction(tb, f);

@@ -43,6 +43,30 @@ static void unlock(volatile int *l)
     __atomic_store_n(l, 0, __ATOMIC_RELEASE);
 }
 
+/* Every area ever made (they are never unmapped), to keep the client's
+ * munmap and MAP_FIXED off them. */
+static struct tl_thread_area *all_areas[MAX_AREAS];
+static volatile int all_count;
+
+int tl_threads_overlap(uint64_t addr, uint64_t len)
+{
+    int n = __atomic_load_n(&all_count, __ATOMIC_ACQUIRE);
+    for (int i = 0; i < n; i++) {
+        uint64_t lo = (uint64_t)all_areas[i], hi = lo + sizeof(struct tl_thread_area);
+        if (addr < hi && addr + len > lo)
+            return 1;
+    }
+    return 0;
+}
+
+void tl_threads_register_area(struct tl_thread_area *a)
+{
+    lock(&area_lock);
+    if (all_count < MAX_AREAS)
+        all_areas[all_count] = a, __atomic_store_n(&all_count, all_count + 1, __ATOMIC_RELEASE);
+    unlock(&area_lock);
+}
+
 static struct tl_thread_area *area_get(int32_t pid)
 {
     struct tl_thread_area *a = 0;
@@ -60,7 +84,10 @@ static struct tl_thread_area *area_get(int32_t pid)
     if (a)
         return a;
     long p = tl_sys6(TL_NR_mmap, 0, sizeof(struct tl_thread_area), PROT_RW, MAP_PRIVATE_ANON_NORESERVE, -1, 0);
-    return tl_is_err((unsigned long)p) ? 0 : (struct tl_thread_area *)p;
+    if (tl_is_err((unsigned long)p))
+        return 0;
+    tl_threads_register_area((struct tl_thread_area *)p);
+    return (struct tl_thread_area *)p;
 }
 
 static void area_put(struct tl_thread_area *a)

@@ -85,7 +85,9 @@ void tl_rewrite_memory_image(const char *name, uint64_t base, size_t size, int p
 static int lookup_mapping(uint64_t addr, char *path, size_t size, uint64_t *start, uint64_t *end,
                           uint64_t *offset, int *prot)
 {
-    FILE *f = fopen("/proc/self/maps", "re");
+    /* thread-self: /proc/self is an empty zombie once the main thread has
+     * called pthread_exit. */
+    FILE *f = fopen("/proc/thread-self/maps", "re");
     char line[4608];
     int found = 0;
     if (!f)
