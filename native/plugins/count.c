@@ -19,8 +19,19 @@
 #define AT_FDCWD (-100)
 
 static const struct trapline_host *host;
-static unsigned long long syscalls[TRAPLINE_MAX_SYSCALLS];
-static unsigned long long vdso[TRAPLINE_VDSO_COUNT];
+
+/* One process's counts: the per-process context. A vfork or posix_spawn
+ * child shares memory with its parent, so children take blocks from a
+ * small ring (a child's life as a CLONE_VM process is short: until it
+ * execs). */
+struct counts {
+    unsigned long long syscalls[TRAPLINE_MAX_SYSCALLS];
+    unsigned long long vdso[TRAPLINE_VDSO_COUNT];
+};
+#define CHILD_BLOCKS 32
+static struct counts first;
+static struct counts children[CHILD_BLOCKS];
+static unsigned next_child;
 static char out_path[4096];
 static char line[64 * 1024];
 
@@ -60,30 +71,33 @@ static int init(const struct trapline_init *in)
     in->host->subscribe_all_syscalls(in->handle);
     for (int fn = 0; fn < TRAPLINE_VDSO_COUNT; fn++)
         in->host->subscribe_vdso(in->handle, fn);
+    *in->context = &first;
     return 0;
 }
 
 static int before_syscall(const struct trapline_event *ev, struct trapline_syscall *call)
 {
-    (void)ev;
+    struct counts *c = ev->context;
     /* Threads count concurrently. */
     if ((unsigned long)call->nr < TRAPLINE_MAX_SYSCALLS)
-        __atomic_fetch_add(&syscalls[call->nr], 1, __ATOMIC_RELAXED);
+        __atomic_fetch_add(&c->syscalls[call->nr], 1, __ATOMIC_RELAXED);
     return TRAPLINE_CONTINUE;
 }
 
 static int before_vdso(const struct trapline_event *ev, struct trapline_vdso_call *call)
 {
-    (void)ev;
-    __atomic_fetch_add(&vdso[call->fn], 1, __ATOMIC_RELAXED);
+    struct counts *c = ev->context;
+    __atomic_fetch_add(&c->vdso[call->fn], 1, __ATOMIC_RELAXED);
     return TRAPLINE_CONTINUE;
 }
 
 static void fork_child(const struct trapline_event *ev, void **context)
 {
-    (void)ev, (void)context;
-    tl_memset(syscalls, 0, sizeof syscalls);
-    tl_memset(vdso, 0, sizeof vdso);
+    (void)ev;
+    unsigned i = __atomic_fetch_add(&next_child, 1, __ATOMIC_RELAXED) % CHILD_BLOCKS;
+    struct counts *c = &children[i];
+    tl_memset(c, 0, sizeof *c);
+    *context = c;
 }
 
 static void put_json_string(struct writer *w, const char *s)
@@ -108,6 +122,7 @@ static void put_json_string(struct writer *w, const char *s)
 static void process_exit(const struct trapline_event *ev, int status, int signal)
 {
     (void)status, (void)signal;
+    const struct counts *c = ev->context;
     struct writer w = { line, line + sizeof line - 4 };
     put(&w, "{\"pid\":");
     put_u64(&w, (unsigned long long)ev->pid);
@@ -116,7 +131,7 @@ static void process_exit(const struct trapline_event *ev, int status, int signal
     put(&w, ",\"syscalls\":{");
     int first = 1;
     for (long nr = 0; nr < TRAPLINE_MAX_SYSCALLS; nr++) {
-        if (!syscalls[nr])
+        if (!c->syscalls[nr])
             continue;
         const char *name = host->syscall_name(nr);
         char buf[32] = "syscall_";
@@ -127,18 +142,18 @@ static void process_exit(const struct trapline_event *ev, int status, int signal
         put(&w, first ? "\"" : ",\"");
         put(&w, name);
         put(&w, "\":");
-        put_u64(&w, syscalls[nr]);
+        put_u64(&w, c->syscalls[nr]);
         first = 0;
     }
     put(&w, "},\"vdso\":{");
     first = 1;
     for (int fn = 0; fn < TRAPLINE_VDSO_COUNT; fn++) {
-        if (!vdso[fn])
+        if (!c->vdso[fn])
             continue;
         put(&w, first ? "\"" : ",\"");
         put(&w, host->vdso_name(fn));
         put(&w, "\":");
-        put_u64(&w, vdso[fn]);
+        put_u64(&w, c->vdso[fn]);
         first = 0;
     }
     put(&w, "}}\n");

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 extern char **environ;
+static volatile int shared;
 
 int main(void)
 {
@@ -26,6 +27,15 @@ int main(void)
 	waitpid(pid, &st, 0);
 	printf("vfork status=%d\n", WEXITSTATUS(st));
 	fflush(stdout);
+
+	/* vfork's child runs in the parent's memory: what it writes is seen. */
+	pid = vfork();
+	if (pid == 0) {
+		shared = 42;
+		_exit(0);
+	}
+	waitpid(pid, &st, 0);
+	printf("vfork child wrote %d\n", shared);
 
 	pid = fork();
 	if (pid == 0) {

@@ -95,10 +95,11 @@ int tl_special_before(struct tl_frame *f, struct tl_special *sp)
         sp->kind = SP_EXIT_GROUP;
         return 1;
     case TL_NR_vfork:
-        /* The child gets a copy of memory instead of the parent's: correct
-         * for every program that vfork permits (exec or _exit next). */
-        f->rax = TL_NR_fork;
-        sp->kind = SP_FORK;
+        /* A real vfork: the child runs on the parent's stack in shared
+         * memory, with a thread block of its own. */
+        sp->kind = SP_THREAD;
+        sp->new_sp = 0;
+        sp->saved_arg = CLONE_VM | CLONE_VFORK;
         return 1;
     case TL_NR_fork:
         sp->kind = SP_FORK;

@@ -135,6 +135,18 @@ int tl_threads_clone(struct tl_thread_block *tb, struct tl_frame *f, uint64_t fl
     if ((long)f->rax > 0) {
         while (tl_clone_child) /* the child takes it at once */
             __builtin_ia32_pause();
+        if (!(flags & CLONE_THREAD)) {
+            struct trapline_event ev = { tb->pid, tb->tid, 0 };
+            for (int i = 0; i < tl_gate.plugin_count; i++)
+                if (tl_gate.plugins[i].plugin->fork_parent) {
+                    ev.context = tb->dispatch.slot[i].context;
+                    tl_gate.plugins[i].plugin->fork_parent(&ev, (int32_t)f->rax);
+                }
+        }
+        /* A vfork child has exec'd or exited by now: its area is free as
+         * soon as the kernel says so. */
+        if ((flags & CLONE_VFORK) && !(flags & CLONE_THREAD))
+            area_put(area);
     } else {
         tl_clone_child = 0;
         if (flags & CLONE_THREAD)
@@ -169,12 +181,16 @@ struct tl_frame *tl_threads_child_start(uint64_t client_sp)
 
     tl_signals_thread_start(tb);
     struct trapline_event ev = { tb->pid, tb->tid, 0 };
+    int new_process = tb->process == &area->own_process;
     for (int i = 0; i < tl_gate.plugin_count; i++) {
         const struct trapline_plugin *p = tl_gate.plugins[i].plugin;
-        if (p->thread_start) {
-            ev.context = tb->dispatch.slot[i].context;
+        ev.context = tb->dispatch.slot[i].context;
+        /* A CLONE_VM child process (vfork, posix_spawn) is a new process to
+         * plugins: it gets its own context, though memory is shared. */
+        if (new_process && p->fork_child)
+            p->fork_child(&ev, &tb->dispatch.slot[i].context);
+        else if (!new_process && p->thread_start)
             p->thread_start(&ev);
-        }
     }
     tb->inside = 0;
     tb->state = TL_STATE_CLIENT;
