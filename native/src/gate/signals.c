@@ -124,6 +124,12 @@ void tl_signal_restorer(void);
 
 /* Per process: what the client asked for, and what the kernel holds. */
 static struct ksigaction client_act[NSIGS + 1];
+/* Signals whose kernel action trapline has taken over. The others still
+ * hold exactly what the client (or its exec'ing parent) set, and never
+ * reach trapline's handler: their rt_sigaction passes straight through
+ * until the client installs a handler. Start-up then costs a few syscalls
+ * instead of two per signal. */
+static uint64_t taken;
 static int debug;
 
 static int in_gate_text(uint64_t rip)
@@ -663,12 +669,17 @@ void tl_signals_init(struct tl_thread_block *tb, uint64_t blocked, int debug_on)
     struct kstack own = { S->own_alt_sp, 0, 0, S->own_alt_size };
     tl_sys2(131 /* sigaltstack */, (long)&own, 0);
     for (int sig = 1; sig <= NSIGS; sig++) {
-        if (sig == SIGKILL_ || sig == SIGSTOP_)
+        /* trapline's own signals always; the ones that end the process by
+         * default when a plugin wants to see that end. */
+        int needed = (ALWAYS & BIT(sig)) ||
+                     (tl_gate.fatal_signals && !default_ignores(sig) && !default_stops(sig));
+        if (!needed || sig == SIGKILL_)
             continue;
         struct ksigaction old;
         if (tl_sys4(TL_NR_rt_sigaction, sig, 0, (long)&old, 8) != 0)
             continue;
         client_act[sig].handler = old.handler == SIG_IGN_ ? SIG_IGN_ : SIG_DFL_;
+        taken |= BIT(sig);
         install(sig);
     }
     set_real_mask(S->client_mask);
@@ -747,15 +758,34 @@ void tl_signals_sigaction(struct tl_thread_block *tb, struct tl_frame *f)
         f->rax = (uint64_t)-22; /* as the kernel */
         return;
     }
-    old = client_act[sig];
-    if (f->rsi) {
-        client_act[sig] = act;
-        client_act[sig].mask &= ~UNBLOCKABLE;
-        long r = install((int)sig);
+    if (!(taken & BIT(sig))) {
+        /* The kernel holds the client's own action: it is the old one. */
+        if (!f->rsi || act.handler == SIG_DFL_ || act.handler == SIG_IGN_) {
+            tl_gate_real_call_nocheck(f);
+            return;
+        }
+        struct ksigaction k;
+        struct ksigaction fresh = act;
+        fresh.mask &= ~UNBLOCKABLE;
+        kernel_action_for((int)sig, &fresh, &k);
+        long r = tl_sys4(TL_NR_rt_sigaction, sig, (long)&k, (long)&old, 8);
         if (r) {
-            client_act[sig] = old;
             f->rax = (uint64_t)r;
             return;
+        }
+        client_act[sig] = fresh;
+        taken |= BIT(sig);
+    } else {
+        old = client_act[sig];
+        if (f->rsi) {
+            client_act[sig] = act;
+            client_act[sig].mask &= ~UNBLOCKABLE;
+            long r = install((int)sig);
+            if (r) {
+                client_act[sig] = old;
+                f->rax = (uint64_t)r;
+                return;
+            }
         }
     }
     if (f->rdx && tl_copy_to_client((void *)f->rdx, &old, sizeof old)) {

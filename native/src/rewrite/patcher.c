@@ -142,6 +142,35 @@ static int window_intact(uint64_t start, uint64_t site, uint64_t end)
     return 1;
 }
 
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+
+/* Breaks copy-on-write for the pages about to be patched in one call per
+ * run of pages: a write fault per page costs far more than the copy on a
+ * paravirtualised machine (and the kernel may refuse: then faults it is). */
+static void populate_patched_pages(const struct tl_plan *plan, uint64_t bias, uint64_t lo, uint64_t hi)
+{
+    uint64_t run_lo = 0, run_hi = 0;
+    for (size_t i = 0; i <= plan->count; i++) {
+        uint64_t a = 0, b = 0;
+        if (i < plan->count) {
+            a = (plan->sites[i].start + bias) & ~4095ul;
+            b = (plan->sites[i].start + bias + plan->sites[i].len + 4095) & ~4095ul;
+            if (a < lo || b > ((hi + 4095) & ~4095ul))
+                continue;
+        }
+        if (i < plan->count && run_hi && a <= run_hi + 4096 * 4) {
+            if (b > run_hi)
+                run_hi = b; /* small gaps are cheaper to copy than to call for */
+            continue;
+        }
+        if (run_hi)
+            madvise((void *)run_lo, run_hi - run_lo, MADV_POPULATE_WRITE);
+        run_lo = a, run_hi = b;
+    }
+}
+
 size_t tl_patch_sites(const struct tl_plan *plan, uint64_t bias, uint64_t lo, uint64_t hi, int prot)
 {
     static int ready;
@@ -167,6 +196,7 @@ size_t tl_patch_sites(const struct tl_plan *plan, uint64_t bias, uint64_t lo, ui
         munmap(area, size);
         return 0;
     }
+    populate_patched_pages(plan, bias, lo, hi);
     for (size_t i = 0; i < plan->count; i++) {
         const struct tl_site *s = &plan->sites[i];
         uint64_t start = s->start + bias, site = s->site + bias, end = start + s->len;
