@@ -147,26 +147,20 @@ tl_gate_syscall_done:
     mov %gs:TB_PRIV_RSP, %rsp
     pop %rdi
     mov %rax, F_RAX(%rdi)
-    pop %r15
+    xor %eax, %eax
+1:  pop %r15
     pop %r14
     pop %r13
     pop %r12
     pop %rbp
     pop %rbx
-    xor %eax, %eax
     ret
     .globl tl_gate_real_call_abort
 tl_gate_real_call_abort:
     mov %gs:TB_PRIV_RSP, %rsp
     pop %rdi
-    pop %r15
-    pop %r14
-    pop %r13
-    pop %r12
-    pop %rbp
-    pop %rbx
     mov $1, %eax
-    ret
+    jmp 1b
     .size tl_gate_real_call, . - tl_gate_real_call
 
 /* void tl_gate_real_call_nocheck(struct tl_frame *f): the same, always

@@ -276,7 +276,7 @@ static void fde_ranges(const struct tl_elf_image *img, struct range_list *out)
     }
 }
 
-static void symbol_ranges(const struct tl_elf_image *img, struct range_list *out)
+void tl_elf_for_each_symbol(const struct tl_elf_image *img, void (*fn)(const Elf64_Sym *, void *), void *arg)
 {
     if (!img->shdr)
         return;
@@ -288,10 +288,20 @@ static void symbol_ranges(const struct tl_elf_image *img, struct range_list *out
         const Elf64_Sym *sym = (const Elf64_Sym *)(img->data + sh->sh_offset);
         size_t n = sh->sh_size / sizeof(Elf64_Sym);
         for (size_t k = 0; k < n; k++)
-            if (ELF64_ST_TYPE(sym[k].st_info) == STT_FUNC && sym[k].st_shndx != SHN_UNDEF &&
-                sym[k].st_size)
-                push_range(out, sym[k].st_value, sym[k].st_value + sym[k].st_size);
+            if (sym[k].st_shndx != SHN_UNDEF)
+                fn(&sym[k], arg);
     }
+}
+
+static void push_function(const Elf64_Sym *sym, void *out)
+{
+    if (ELF64_ST_TYPE(sym->st_info) == STT_FUNC && sym->st_size)
+        push_range(out, sym->st_value, sym->st_value + sym->st_size);
+}
+
+static void symbol_ranges(const struct tl_elf_image *img, struct range_list *out)
+{
+    tl_elf_for_each_symbol(img, push_function, out);
 }
 
 static int by_start(const void *a, const void *b)

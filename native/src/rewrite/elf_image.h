@@ -30,6 +30,9 @@ const uint8_t *tl_elf_at(const struct tl_elf_image *img, uint64_t vaddr, size_t 
 /* Section header by index, with bounds checks; NULL if invalid. */
 const Elf64_Shdr *tl_elf_section(const struct tl_elf_image *img, unsigned idx);
 
+/* Calls fn for every defined symbol of .symtab and .dynsym. */
+void tl_elf_for_each_symbol(const struct tl_elf_image *img, void (*fn)(const Elf64_Sym *, void *), void *arg);
+
 /* A function's address range [start, end). */
 struct tl_range {
     uint64_t start, end;

@@ -164,27 +164,15 @@ static int choose_window(const struct region *r, size_t k, struct tl_site *out)
 
 /* Symbols mark entries that no branch in the region shows (functions
  * called from elsewhere, asm entry points without a size). */
-static void mark_symbol_targets(const struct tl_elf_image *img, struct region *r)
+static void mark_symbol(const Elf64_Sym *sym, void *arg)
 {
-    if (!img->shdr)
+    struct region *r = arg;
+    int type = ELF64_ST_TYPE(sym->st_info);
+    if (type == STT_SECTION || type == STT_FILE || sym->st_value < r->start || sym->st_value >= r->end)
         return;
-    for (unsigned i = 1; i < img->ehdr->e_shnum; i++) {
-        const Elf64_Shdr *sh = tl_elf_section(img, i);
-        if (!sh || (sh->sh_type != SHT_SYMTAB && sh->sh_type != SHT_DYNSYM) ||
-            sh->sh_entsize != sizeof(Elf64_Sym))
-            continue;
-        const Elf64_Sym *sym = (const Elf64_Sym *)(img->data + sh->sh_offset);
-        size_t n = sh->sh_size / sizeof(Elf64_Sym);
-        for (size_t k = 0; k < n; k++) {
-            int type = ELF64_ST_TYPE(sym[k].st_info);
-            if (sym[k].st_shndx == SHN_UNDEF || type == STT_SECTION || type == STT_FILE ||
-                sym[k].st_value < r->start || sym[k].st_value >= r->end)
-                continue;
-            ssize_t at = find_insn(r, sym[k].st_value);
-            if (at >= 0)
-                r->v[at].flags |= I_TARGET;
-        }
-    }
+    ssize_t at = find_insn(r, sym->st_value);
+    if (at >= 0)
+        r->v[at].flags |= I_TARGET;
 }
 
 static void push_site(struct tl_plan *plan, size_t *cap, const struct tl_site *s)
@@ -279,7 +267,7 @@ int tl_plan_object(const struct tl_elf_image *img, struct tl_plan *plan)
                 if (decode_region(img, &cur))
                     cur.n = 0;
                 else if (swept)
-                    mark_symbol_targets(img, &cur);
+                    tl_elf_for_each_symbol(img, mark_symbol, &cur);
                 cur.flags_swept = swept;
             }
             ssize_t k = find_insn(&cur, va);
