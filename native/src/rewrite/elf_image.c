@@ -276,6 +276,66 @@ static void fde_ranges(const struct tl_elf_image *img, struct range_list *out)
     }
 }
 
+int tl_elf_fde_lookup(const struct tl_elf_image *img, uint64_t va, struct tl_range *out)
+{
+    const Elf64_Phdr *eh = NULL;
+    for (unsigned i = 0; i < img->ehdr->e_phnum; i++)
+        if (img->phdr[i].p_type == PT_GNU_EH_FRAME)
+            eh = &img->phdr[i];
+    if (!eh)
+        return -1;
+    const uint8_t *hdr = tl_elf_at(img, eh->p_vaddr, eh->p_filesz);
+    /* The usual table: pairs of datarel sdata4/udata4, binary-searchable. */
+    if (!hdr || eh->p_filesz < 4 || hdr[0] != 1 || (hdr[3] != 0x3b && hdr[3] != 0x33))
+        return -1;
+    uint64_t base = eh->p_vaddr;
+    struct cursor c = { hdr + 4, hdr + eh->p_filesz, base + 4, 0 };
+    encoded(&c, hdr[1], base);
+    uint64_t count = encoded(&c, hdr[2], base);
+    if (c.bad || (uint64_t)(c.end - c.p) / 8 < count)
+        return -1;
+    const uint8_t *table = c.p;
+    uint64_t lo = 0, hi = count;
+    while (lo < hi) { /* first entry starting after va */
+        uint64_t mid = (lo + hi) / 2;
+        int32_t loc;
+        memcpy(&loc, table + mid * 8, 4);
+        if (base + (uint64_t)(int64_t)loc <= va)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == 0)
+        return -1;
+    int32_t loc, fde_rel;
+    memcpy(&loc, table + (lo - 1) * 8, 4);
+    memcpy(&fde_rel, table + (lo - 1) * 8 + 4, 4);
+    uint64_t start = base + (uint64_t)(int64_t)loc, fde = base + (uint64_t)(int64_t)fde_rel;
+    const uint8_t *p = tl_elf_at(img, fde, 8);
+    if (!p)
+        return -1;
+    uint32_t len32, cie_off;
+    memcpy(&len32, p, 4);
+    memcpy(&cie_off, p + 4, 4);
+    if (len32 == 0xffffffff || len32 < 8)
+        return -1;
+    uint8_t enc;
+    int signal_frame;
+    if (cie_fde_encoding(img, fde + 4 - cie_off, &enc, &signal_frame))
+        return -1;
+    const uint8_t *body = tl_elf_at(img, fde + 8, len32 - 4);
+    if (!body)
+        return -1;
+    struct cursor f = { body, body + len32 - 4, fde + 8, 0 };
+    uint64_t pc = encoded(&f, enc, base);
+    uint64_t range = encoded(&f, enc & 0x0f, 0);
+    if (f.bad || pc != start || va >= pc + range)
+        return -1;
+    out->start = pc + (signal_frame ? 1 : 0);
+    out->end = pc + range;
+    return va >= out->start ? 0 : -1;
+}
+
 void tl_elf_for_each_symbol(const struct tl_elf_image *img, void (*fn)(const Elf64_Sym *, void *), void *arg)
 {
     if (!img->shdr)

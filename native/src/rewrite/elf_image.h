@@ -38,6 +38,10 @@ struct tl_range {
     uint64_t start, end;
 };
 
+/* The .eh_frame function holding va, found by binary search of
+ * .eh_frame_hdr: 0, or -1 if none (or the table is not searchable). */
+int tl_elf_fde_lookup(const struct tl_elf_image *img, uint64_t va, struct tl_range *out);
+
 /* Function bounds the object tells: .eh_frame FDEs, then FUNC symbols of
  * .symtab and .dynsym. Returns a malloc'd array sorted by start (caller
  * frees) and its length in *count. */

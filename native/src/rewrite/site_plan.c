@@ -210,8 +210,11 @@ int tl_plan_object(const struct tl_elf_image *img, struct tl_plan *plan)
         ready = 1;
     }
     memset(plan, 0, sizeof *plan);
+    /* All function bounds are gathered only if some candidate lies outside
+     * every FDE (most objects: never). */
     size_t nranges = 0, cap = 0;
-    struct tl_range *ranges = tl_elf_function_ranges(img, &nranges);
+    struct tl_range *ranges = NULL;
+    int have_ranges = 0;
     struct region cur = { 0, 0, NULL, 0, 0 };
 
     for (unsigned s = 0; s < img->ehdr->e_phnum; s++) {
@@ -233,6 +236,16 @@ int tl_plan_object(const struct tl_elf_image *img, struct tl_plan *plan)
                 uint64_t lo, hi, best_lo = 0, best_hi = 0;
                 int swept = 1;
                 container_bounds(img, seg, va, &lo, &hi);
+                struct tl_range fde;
+                if (tl_elf_fde_lookup(img, va, &fde) == 0 && fde.start >= lo && fde.end <= hi) {
+                    best_lo = fde.start, best_hi = fde.end;
+                    swept = 0;
+                    goto decode;
+                }
+                if (!have_ranges) {
+                    ranges = tl_elf_function_ranges(img, &nranges);
+                    have_ranges = 1;
+                }
                 /* ranges[0..first_after) start at or before va */
                 size_t first_after = 0, n = nranges;
                 while (n) {
@@ -260,6 +273,7 @@ int tl_plan_object(const struct tl_elf_image *img, struct tl_plan *plan)
                     if (first_after < nranges && ranges[first_after].start < best_hi)
                         best_hi = ranges[first_after].start;
                 }
+            decode:
                 free(cur.v);
                 cur.v = NULL;
                 cur.start = best_lo;
