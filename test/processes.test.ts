@@ -1,7 +1,8 @@
 // Threads, processes and exec: real programs that create threads, fork,
 // vfork, posix_spawn and exec, natively and under trapline, compared.
 import assert from 'node:assert/strict';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { foreignElf64, i386Elf } from './elf.js';
 import path from 'node:path';
 import { describe as suite, test } from 'node:test';
 import {
@@ -173,6 +174,39 @@ suite('real programs with threads, children and exec', () => {
     const recs = readCountFile(out2);
     assert.equal(recs.length, 1, JSON.stringify(recs));
     assert.equal(recs[0]!.syscalls.execve, 2); // trapline's run, then the native exec
+  });
+});
+
+suite('exec targets trapline cannot run', () => {
+  test('a setuid program is exec\'d natively, with one warning', (t) => {
+    if (skipWithoutLauncher(t)) return;
+    if (process.getuid?.() !== 0) return t.skip('needs root to make a setuid file');
+    const dir = tempDir('setuid');
+    const prog = path.join(dir, 'suid-echo');
+    copyFileSync('/bin/echo', prog);
+    chmodSync(prog, 0o4755);
+    const script = `${prog} from-setuid; echo after`;
+    const native = run('/bin/sh', ['-c', script]);
+    const r = runTrapline([], '/bin/sh', ['-c', script]);
+    assert.equal(r.status, native.status, describe(r));
+    assert.equal(r.stdout, native.stdout);
+    assert.equal(r.stderr.match(/runs without trapline/g)?.length, 1, describe(r));
+    assert.match(r.stderr, /setuid\/setgid program/);
+  });
+
+  test('a 32-bit or foreign ELF is exec\'d natively, with one warning, and fails as natively', (t) => {
+    if (skipWithoutLauncher(t)) return;
+    const dir = tempDir('foreign');
+    for (const [name, bytes] of [['i386', i386Elf()], ['aarch64', foreignElf64()]] as const) {
+      const prog = path.join(dir, name);
+      writeFileSync(prog, bytes, { mode: 0o755 });
+      const script = `${prog}; echo status=$?`;
+      const native = run('/bin/sh', ['-c', script]);
+      const r = runTrapline([], '/bin/sh', ['-c', script]);
+      assert.equal(r.stdout, native.stdout, describe(r));
+      assert.equal(r.status, native.status, describe(r));
+      assert.match(r.stderr, /not an x86-64 program, runs without trapline/, describe(r));
+    }
   });
 });
 
