@@ -136,7 +136,7 @@ struct tl_thread_area {
     struct tl_thread_signals signals;
     struct tl_process own_process;            /* for a CLONE_VM child process */
     uint64_t clone_frame[18];                 /* a new thread's registers (struct tl_frame) */
-    int32_t owner_tid;                        /* the thread using this area */
+    int32_t in_use;                           /* claimed by a live thread */
     int32_t pad;
     char stack[TL_PRIVATE_STACK_SIZE - ((sizeof(struct tl_thread_block) + 63) & ~63ul)];
     struct tl_thread_block tb __attribute__((aligned(64)));

@@ -104,6 +104,7 @@ void tl_threads_fork_child(struct tl_thread_block *tb);
  * as they are made (the main one by the host). */
 int tl_threads_overlap(uint64_t addr, uint64_t len);
 void tl_threads_register_area(struct tl_thread_area *a);
+extern struct tl_thread_area *tl_main_area; /* never released */
 
 /* thread.c: the calling thread's block and private stack. */
 int tl_thread_area_init(struct tl_thread_area *area);

@@ -10,6 +10,8 @@
 #include "../base/thread_block.h"
 #include "frame.h"
 
+#define TL_CLONE_SLOTS 64 /* threads.c */
+
 /* Picks the private stack for a new gate frame into \out, given the
  * client's rsp in \rsp_in: below a client handler that is itself running
  * on the private stack, else at stack_cur. Changes flags. */
@@ -189,8 +191,32 @@ tl_gate_clone:
     jz 1f
     jmp tl_gate_syscall_done
 1:  mov %rsp, %rbx                  /* the child's stack, as the kernel set it */
+    mov $39, %eax                   /* getpid */
+    syscall
+    mov %eax, %r12d
+    mov $186, %eax                  /* gettid */
+    syscall
+    mov %eax, %r13d
+    cmp %r12d, %r13d
+    jne 4f
+    /* A new process sharing memory (vfork, posix_spawn): the block its
+     * parent published before the call. */
     mov tl_clone_child(%rip), %rsi
-    mov $158, %eax                  /* arch_prctl(ARCH_SET_GS, block) */
+    jmp 3f
+    /* A thread: the block its parent publishes under its tid once the
+     * call has returned (the parent does not wait for the child). */
+4:  lea tl_clone_table(%rip), %rdi
+    mov $TL_CLONE_SLOTS, %ecx
+5:  cmp %r13d, (%rdi)
+    je 6f
+    add $16, %rdi
+    dec %ecx
+    jnz 5b
+    pause
+    jmp 4b
+6:  mov 8(%rdi), %rsi
+    movl $0, (%rdi)                 /* the slot is free again */
+3:  mov $158, %eax                  /* arch_prctl(ARCH_SET_GS, block) */
     mov $0x1001, %edi
     syscall
     mov %gs:TB_STACK_TOP, %rsp

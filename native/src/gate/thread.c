@@ -32,7 +32,13 @@ void tl_dispatch_fill(struct tl_thread_block *tb)
 static void area_init(struct tl_thread_area *area)
 {
     struct tl_thread_block *tb = &area->tb;
-    tl_memset(&area->signals, 0, sizeof area->signals);
+    /* Reset what matters; a reused area keeps its (populated) pages. */
+    struct tl_thread_signals *S = &area->signals;
+    S->client_mask = 0;
+    S->pending_set = 0;
+    S->pending_count = 0;
+    S->alt_sp = 0, S->alt_size = 0;
+    S->restore_pending = 0;
     tb->self = (uint64_t)tb;
     tb->stack_base = (uint64_t)area->stack;
     tb->stack_top = (uint64_t)tb & ~15ull;

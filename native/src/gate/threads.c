@@ -3,12 +3,14 @@
  * The kernel copies the parent's %gs base into a clone child, so a child
  * that ran gate code before setting its own would use the parent's block
  * and private stack. The parent prepares the child's area (block, private
- * stack, signal state, a copy of the call's registers), publishes it in
- * tl_clone_child, and issues the clone with every signal blocked. The child
- * sets %gs to the new block first thing, takes over its signal state, arms
- * Syscall User Dispatch, and returns to the call's site on its own stack
- * through the gate's exit. Areas of threads that have exited are reused
- * once the kernel has let the thread go. */
+ * stack, signal state, a copy of the call's registers) and issues the clone
+ * with every signal blocked. A thread finds its block in tl_clone_table
+ * under its tid, published when the call returns (the parent never waits
+ * for the child to be scheduled); a child process sharing memory (vfork,
+ * posix_spawn) finds it in tl_clone_child, published before the call. The
+ * child sets %gs to the new block first thing, takes over its signal
+ * state, arms Syscall User Dispatch, and returns to the call's site on its
+ * own stack through the gate's exit. */
 #include "gate.h"
 #include "signals.h"
 #include "../base/mem.h"
@@ -24,12 +26,44 @@
 #define MAX_AREAS 4096
 
 struct tl_thread_block *volatile tl_clone_child;
+
+/* New threads find their block here by tid (gate_entry.S). */
+#define TL_CLONE_SLOTS 64
+struct clone_slot {
+    volatile int32_t tid; /* 0 free, -1 being filled */
+    int32_t pad;
+    struct tl_thread_block *volatile tb;
+};
+_Static_assert(sizeof(struct clone_slot) == 16, "gate_entry.S walks 16-byte slots");
+struct clone_slot tl_clone_table[TL_CLONE_SLOTS];
+
+static void publish_child(int32_t tid, struct tl_thread_block *child)
+{
+    for (;;) {
+        for (int i = 0; i < TL_CLONE_SLOTS; i++) {
+            int32_t free_ = 0;
+            if (__atomic_compare_exchange_n(&tl_clone_table[i].tid, &free_, -1, 0, __ATOMIC_ACQUIRE,
+                                            __ATOMIC_RELAXED)) {
+                tl_clone_table[i].tb = child;
+                __atomic_store_n(&tl_clone_table[i].tid, tid, __ATOMIC_RELEASE);
+                return;
+            }
+        }
+        __builtin_ia32_pause(); /* 64 threads not yet started: wait for one */
+    }
+}
+struct tl_thread_area *tl_main_area;
 int tl_gate_clone(struct tl_frame *f);
 void tl_gate_exit(void);
 
-/* Areas of exited threads, for reuse. */
-static struct tl_thread_area *free_areas[MAX_AREAS];
-static volatile int free_count;
+/* Every area ever made (they are never unmapped): reused when free, and
+ * kept off the client's munmap and MAP_FIXED. An area is claimed with a
+ * compare-and-swap of its `in_use` word and released by its thread with
+ * one store just before the exit syscall, issued from registers only: the
+ * kernel does not touch the area after that, so it can be reused at once,
+ * its pages still populated. */
+static struct tl_thread_area *all_areas[MAX_AREAS];
+static volatile int all_count;
 static volatile int area_lock;
 
 static void lock(volatile int *l)
@@ -42,11 +76,6 @@ static void unlock(volatile int *l)
 {
     __atomic_store_n(l, 0, __ATOMIC_RELEASE);
 }
-
-/* Every area ever made (they are never unmapped), to keep the client's
- * munmap and MAP_FIXED off them. */
-static struct tl_thread_area *all_areas[MAX_AREAS];
-static volatile int all_count;
 
 int tl_threads_overlap(uint64_t addr, uint64_t len)
 {
@@ -61,28 +90,22 @@ int tl_threads_overlap(uint64_t addr, uint64_t len)
 
 void tl_threads_register_area(struct tl_thread_area *a)
 {
+    a->in_use = 1;
     lock(&area_lock);
     if (all_count < MAX_AREAS)
         all_areas[all_count] = a, __atomic_store_n(&all_count, all_count + 1, __ATOMIC_RELEASE);
     unlock(&area_lock);
 }
 
-static struct tl_thread_area *area_get(int32_t pid)
+static struct tl_thread_area *area_get(void)
 {
-    struct tl_thread_area *a = 0;
-    lock(&area_lock);
-    for (int i = 0; i < free_count; i++) {
-        struct tl_thread_area *c = free_areas[i];
-        /* Reusable once the kernel no longer knows its last owner. */
-        if (tl_sys3(TL_NR_tgkill, pid, c->owner_tid, 0) == -ESRCH) {
-            a = c;
-            free_areas[i] = free_areas[--free_count];
-            break;
-        }
+    int n = __atomic_load_n(&all_count, __ATOMIC_ACQUIRE);
+    for (int i = 0; i < n; i++) {
+        int32_t free_ = 0;
+        if (__atomic_compare_exchange_n(&all_areas[i]->in_use, &free_, 1, 0, __ATOMIC_ACQUIRE,
+                                        __ATOMIC_RELAXED))
+            return all_areas[i];
     }
-    unlock(&area_lock);
-    if (a)
-        return a;
     long p = tl_sys6(TL_NR_mmap, 0, sizeof(struct tl_thread_area), PROT_RW, MAP_PRIVATE_ANON_NORESERVE, -1, 0);
     if (tl_is_err((unsigned long)p))
         return 0;
@@ -92,15 +115,12 @@ static struct tl_thread_area *area_get(int32_t pid)
 
 static void area_put(struct tl_thread_area *a)
 {
-    lock(&area_lock);
-    if (free_count < MAX_AREAS)
-        free_areas[free_count++] = a;
-    unlock(&area_lock);
+    __atomic_store_n(&a->in_use, 0, __ATOMIC_RELEASE);
 }
 
 int tl_threads_clone(struct tl_thread_block *tb, struct tl_frame *f, uint64_t flags)
 {
-    struct tl_thread_area *area = area_get(tb->pid);
+    struct tl_thread_area *area = area_get();
     if (!area) {
         f->rax = (uint64_t)-11; /* EAGAIN, as the kernel when out of resources */
         return 1;
@@ -117,12 +137,15 @@ int tl_threads_clone(struct tl_thread_block *tb, struct tl_frame *f, uint64_t fl
         child->process = &area->own_process;
     }
     tl_memcpy(area->clone_frame, f, sizeof(struct tl_frame));
-    area->owner_tid = 0;
 
-    lock(&tl_gate.clone_lock);
-    if (flags & CLONE_THREAD)
+    int thread = (flags & CLONE_THREAD) != 0;
+    if (thread) {
         __atomic_add_fetch(&tb->process->live_threads, 1, __ATOMIC_RELAXED);
-    tl_clone_child = child;
+    } else {
+        /* One memory-sharing child process at a time, by the global. */
+        lock(&tl_gate.clone_lock);
+        tl_clone_child = child;
+    }
     /* The child starts with every signal blocked until it has its block. */
     uint64_t all = ~0ull, old;
     tl_sys4(TL_NR_rt_sigprocmask, 2, (long)&all, (long)&old, 8);
@@ -132,10 +155,12 @@ int tl_threads_clone(struct tl_thread_block *tb, struct tl_frame *f, uint64_t fl
     tb->inside = 1;
     tb->state = TL_STATE_AFTER;
     tl_sys4(TL_NR_rt_sigprocmask, 2, (long)&old, 0, 8);
-    if ((long)f->rax > 0) {
+    if ((long)f->rax > 0 && thread) {
+        publish_child((int32_t)f->rax, child);
+    } else if ((long)f->rax > 0) {
         while (tl_clone_child) /* the child takes it at once */
             __builtin_ia32_pause();
-        if (!(flags & CLONE_THREAD)) {
+        {
             struct trapline_event ev = { tb->pid, tb->tid, 0 };
             for (int i = 0; i < tl_gate.plugin_count; i++)
                 if (tl_gate.plugins[i].plugin->fork_parent) {
@@ -148,13 +173,14 @@ int tl_threads_clone(struct tl_thread_block *tb, struct tl_frame *f, uint64_t fl
         if ((flags & CLONE_VFORK) && !(flags & CLONE_THREAD))
             area_put(area);
     } else {
-        tl_clone_child = 0;
-        if (flags & CLONE_THREAD)
+        if (thread)
             __atomic_sub_fetch(&tb->process->live_threads, 1, __ATOMIC_RELAXED);
-        area->owner_tid = -1;
+        else
+            tl_clone_child = 0;
         area_put(area);
     }
-    unlock(&tl_gate.clone_lock);
+    if (!thread)
+        unlock(&tl_gate.clone_lock);
     return 1;
 }
 
@@ -164,10 +190,10 @@ struct tl_frame *tl_threads_child_start(uint64_t client_sp)
 {
     struct tl_thread_block *tb = tl_tb();
     struct tl_thread_area *area = tb->area;
-    tl_clone_child = 0; /* the parent may go on */
+    if (tb->process == &area->own_process)
+        tl_clone_child = 0; /* a memory-sharing child process: the parent may go on */
     tb->tid = (int32_t)tl_gettid();
     tb->pid = (int32_t)tl_getpid();
-    area->owner_tid = tb->tid;
     if (tb->process == &area->own_process)
         tb->process->pid = tb->pid;
 
@@ -216,11 +242,22 @@ void tl_threads_exit(struct tl_thread_block *tb, struct tl_frame *f)
         tl_gate_process_exit((int)(f->rdi & 0xff), 0);
     tb->state = TL_STATE_EXITING;
     struct tl_thread_area *area = tb->area;
-    if (area && area->owner_tid > 0)
-        area_put(area); /* reused only once the kernel has let this thread go */
     long status = (long)f->rdi;
-    for (;;)
-        tl_sys1(TL_NR_exit, status);
+    if (!area || area == tl_main_area) {
+        for (;;)
+            tl_sys1(TL_NR_exit, status);
+    }
+    /* Release the area and leave without touching it again (its stack
+     * included): one store, then exit from registers. */
+    __asm__ volatile("movl $0, (%0)\n\t"
+                     "mov %1, %%rdi\n\t"
+                     "mov $60, %%eax\n\t"
+                     "1: syscall\n\t"
+                     "jmp 1b"
+                     :
+                     : "r"(&area->in_use), "r"(status)
+                     : "rax", "rdi", "rcx", "r11", "memory");
+    __builtin_unreachable();
 }
 
 void tl_threads_fork_child(struct tl_thread_block *tb)
@@ -229,6 +266,8 @@ void tl_threads_fork_child(struct tl_thread_block *tb)
     tl_gate.clone_lock = 0;
     tl_gate.host_lock = 0;
     area_lock = 0;
-    if (tb->area)
-        ((struct tl_thread_area *)tb->area)->owner_tid = tb->tid;
+    /* Only this thread survives: every other area is free in the child. */
+    for (int i = 0; i < all_count; i++)
+        if (all_areas[i] != tb->area)
+            all_areas[i]->in_use = 0;
 }

@@ -72,6 +72,7 @@ static void gate_setup(void)
     __asm__ volatile("mov %%fs:0, %0" : "=r"(tl_gate.host_fs));
     tl_gate.host.rewrite_mapping = tl_rewrite_mapping;
 
+    tl_main_area = &main_area;
     tl_threads_register_area(&main_area);
     if (tl_thread_area_init(&main_area) != 0)
         die(1, "%s", "cannot set up the thread block");
