@@ -54,7 +54,6 @@ static void publish_child(int32_t tid, struct tl_thread_block *child)
 }
 struct tl_thread_area *tl_main_area;
 int tl_gate_clone(struct tl_frame *f);
-void tl_gate_exit(void);
 
 /* Every area ever made (they are never unmapped): reused when free, and
  * kept off the client's munmap and MAP_FIXED. An area is claimed with a
