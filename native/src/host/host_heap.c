@@ -1,0 +1,37 @@
+/* host_heap.c - where the host's heap lives.
+ *
+ * mimalloc is the host's malloc (it never calls brk: the program break is
+ * the client's). Left alone, Debian's mimalloc 2.0.9 places its segments
+ * at 2-4 TiB through address hints, inside the shadow memory of
+ * AddressSanitizer and ThreadSanitizer, so sanitizer-built clients abort.
+ * Before the first host allocation, this hands mimalloc one arena reserved
+ * at a kernel-chosen address (NORESERVE: only touched pages cost memory) and
+ * forbids it to ask the OS for more. Each allocating thread takes a 32 MiB
+ * segment, so the size bounds the host's threads (docs/limitations.md).
+ * Configured, not patched. */
+#include <mimalloc.h>
+#include <stdio.h>
+#include <sys/mman.h>
+
+#include <stdint.h>
+
+#define HOST_ARENA_SIZE (64ull << 30)
+#define SEGMENT_ALIGN (64ull << 20) /* mimalloc arenas start segment-aligned */
+
+__attribute__((constructor(101))) static void host_heap_setup(void)
+{
+    uint64_t size = HOST_ARENA_SIZE + SEGMENT_ALIGN;
+    void *map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (map == MAP_FAILED)
+        return; /* mimalloc falls back to its own OS allocations */
+    uint64_t start = ((uint64_t)map + SEGMENT_ALIGN - 1) & ~(SEGMENT_ALIGN - 1);
+    if (start > (uint64_t)map)
+        munmap(map, start - (uint64_t)map);
+    uint64_t end = start + HOST_ARENA_SIZE;
+    if ((uint64_t)map + size > end)
+        munmap((void *)end, (uint64_t)map + size - end);
+    if (mi_manage_os_memory((void *)start, HOST_ARENA_SIZE, true, false, true, -1))
+        mi_option_enable(mi_option_limit_os_alloc);
+    else
+        munmap((void *)start, HOST_ARENA_SIZE);
+}
