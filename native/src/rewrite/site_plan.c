@@ -224,11 +224,16 @@ int tl_plan_object(const struct tl_elf_image *img, struct tl_plan *plan)
         const uint8_t *code = tl_elf_at(img, seg->p_vaddr, seg->p_filesz);
         if (!code)
             continue;
-        for (uint64_t off = 0; off + 1 < seg->p_filesz; off++) {
-            const uint8_t *hit = memmem(code + off, seg->p_filesz - off, "\x0f\x05", 2);
-            if (!hit)
+        /* Scan for the second byte: 05 is rarer than 0f (every two-byte
+         * opcode starts with 0f). */
+        for (uint64_t from = 1; from < seg->p_filesz;) {
+            const uint8_t *five = memchr(code + from, 0x05, seg->p_filesz - from);
+            if (!five)
                 break;
-            off = (uint64_t)(hit - code);
+            from = (uint64_t)(five - code) + 1;
+            if (five[-1] != 0x0f)
+                continue;
+            uint64_t off = (uint64_t)(five - code) - 1;
             uint64_t va = seg->p_vaddr + off;
             if (!(va >= cur.start && va < cur.end)) {
                 /* The innermost known function around va, else the gap
