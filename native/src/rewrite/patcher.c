@@ -15,7 +15,6 @@
 #include "../base/thread_block.h"
 #include "../gate/site_map.h"
 #include <stdlib.h>
-#include <Zydis/Zydis.h>
 #include <string.h>
 #include <sys/mman.h>
 
@@ -50,28 +49,24 @@ static uint8_t *alloc_near(uint64_t lo, uint64_t hi, size_t size)
     return NULL;
 }
 
-static ZydisDecoder decoder;
-
-/* Copies one instruction from `from` (runtime address) to `to`, re-aiming a
- * RIP-relative operand. Returns its length, or 0 if it cannot move there. */
-static size_t relocate(uint8_t *to, uint64_t from)
+/* Copies instruction i of window s (at runtime address `from`) to `to`,
+ * re-aiming a RIP-relative operand. Returns its length, or 0 if it cannot
+ * move there. */
+static size_t relocate(uint8_t *to, uint64_t from, const struct tl_site *s, unsigned i)
 {
-    ZydisDecodedInstruction in;
-    ZydisDecoderContext ctx;
-    if (!ZYAN_SUCCESS(ZydisDecoderDecodeInstruction(&decoder, &ctx, (const void *)from, 15, &in)))
-        return 0;
-    memcpy(to, (const void *)from, in.length);
-    if ((in.attributes & ZYDIS_ATTRIB_HAS_MODRM) && in.raw.modrm.mod == 0 && in.raw.modrm.rm == 5) {
-        if (in.raw.disp.size != 32)
-            return 0;
-        uint64_t target = from + in.length + (uint64_t)in.raw.disp.value;
-        int64_t disp = (int64_t)(target - ((uint64_t)to + in.length));
+    size_t len = s->insn_len[i];
+    memcpy(to, (const void *)from, len);
+    if (s->disp_off[i]) {
+        int32_t old;
+        memcpy(&old, (const void *)(from + s->disp_off[i]), 4);
+        uint64_t target = from + len + (uint64_t)(int64_t)old;
+        int64_t disp = (int64_t)(target - ((uint64_t)to + len));
         if (disp != (int32_t)disp)
             return 0;
         int32_t d32 = (int32_t)disp;
-        memcpy(to + in.raw.disp.offset, &d32, 4);
+        memcpy(to + s->disp_off[i], &d32, 4);
     }
-    return in.length;
+    return len;
 }
 
 static uint8_t *emit_jmp(uint8_t *p, uint64_t target)
@@ -89,18 +84,21 @@ static uint8_t *emit_jmp(uint8_t *p, uint64_t target)
     return p + 14;
 }
 
-/* Writes the stub for window w (runtime addresses) at p; returns its end
- * and fills the offsets of the syscall's replacement and continuation. */
-static uint8_t *emit_stub(uint8_t *p, uint64_t start, uint64_t site, uint64_t end,
+/* Writes the stub for window s (runtime addresses start, site, end) at p;
+ * returns its end and fills the offsets of the syscall's replacement and
+ * continuation. */
+static uint8_t *emit_stub(uint8_t *p, const struct tl_site *s, uint64_t start, uint64_t site, uint64_t end,
                           struct tl_patched_site *map)
 {
     uint8_t *stub = p;
-    for (uint64_t pc = start; pc < site;) {
-        size_t n = relocate(p, pc);
+    unsigned i = 0;
+    for (uint64_t pc = start; pc < site; i++) {
+        size_t n = relocate(p, pc, s, i);
         if (!n)
             return NULL;
         p += n, pc += n;
     }
+    i++; /* the syscall */
     static const uint8_t lea_rcx[3] = { 0x48, 0x8d, 0x0d };
     static const uint8_t jmp_gs[4] = { 0x65, 0xff, 0x24, 0x25 };
     int32_t disp = 8, entry = TB_SYSCALL_ENTRY;
@@ -111,8 +109,8 @@ static uint8_t *emit_stub(uint8_t *p, uint64_t start, uint64_t site, uint64_t en
     uint64_t next = site + 2;
     *p++ = 0x48, *p++ = 0xb9; /* movabs $next, %rcx */
     memcpy(p, &next, 8), p += 8;
-    for (uint64_t pc = site + 2; pc < end;) {
-        size_t n = relocate(p, pc);
+    for (uint64_t pc = site + 2; pc < end; i++) {
+        size_t n = relocate(p, pc, s, i);
         if (!n)
             return NULL;
         p += n, pc += n;
@@ -120,26 +118,20 @@ static uint8_t *emit_stub(uint8_t *p, uint64_t start, uint64_t site, uint64_t en
     return emit_jmp(p, end);
 }
 
-static int window_intact(uint64_t start, uint64_t site, uint64_t end)
+/* The plan is the object's; the bytes must still be the object's: the
+ * syscall where the plan says, and instruction boundaries that add up. */
+static int window_intact(const struct tl_site *s, uint64_t start, uint64_t site)
 {
-    const uint8_t *s = (const uint8_t *)site;
-    if (s[0] != 0x0f || s[1] != 0x05)
+    const uint8_t *b = (const uint8_t *)site;
+    if (b[0] != 0x0f || b[1] != 0x05 || !s->ninsns || s->ninsns > TL_WINDOW_MAX_INSNS)
         return 0;
-    /* Instruction boundaries must still fall where the plan says. */
-    for (uint64_t pc = start; pc < end;) {
-        ZydisDecodedInstruction in;
-        ZydisDecoderContext ctx;
-        if (pc == site) {
-            pc += 2;
-            continue;
-        }
-        if (!ZYAN_SUCCESS(ZydisDecoderDecodeInstruction(&decoder, &ctx, (const void *)pc, end - pc, &in)))
-            return 0;
-        pc += in.length;
-        if (pc > site && pc - in.length < site)
-            return 0;
+    uint64_t pc = start;
+    int seen_site = 0;
+    for (unsigned i = 0; i < s->ninsns; i++) {
+        seen_site |= pc == site;
+        pc += s->insn_len[i];
     }
-    return 1;
+    return seen_site && pc == start + s->len;
 }
 
 #ifndef MADV_POPULATE_WRITE
@@ -173,11 +165,6 @@ static void populate_patched_pages(const struct tl_plan *plan, uint64_t bias, ui
 
 size_t tl_patch_sites(const struct tl_plan *plan, uint64_t bias, uint64_t lo, uint64_t hi, int prot)
 {
-    static int ready;
-    if (!ready) {
-        ZydisDecoderInit(&decoder, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
-        ready = 1;
-    }
     size_t n = 0;
     for (size_t i = 0; i < plan->count; i++)
         if (plan->sites[i].start + bias >= lo && plan->sites[i].start + plan->sites[i].len + bias <= hi)
@@ -200,10 +187,10 @@ size_t tl_patch_sites(const struct tl_plan *plan, uint64_t bias, uint64_t lo, ui
     for (size_t i = 0; i < plan->count; i++) {
         const struct tl_site *s = &plan->sites[i];
         uint64_t start = s->start + bias, site = s->site + bias, end = start + s->len;
-        if (start < lo || end > hi || !window_intact(start, site, end))
+        if (start < lo || end > hi || !window_intact(s, start, site))
             continue;
         struct tl_patched_site *m = &map[patched];
-        uint8_t *stub_end = emit_stub(p, start, site, end, m);
+        uint8_t *stub_end = emit_stub(p, s, start, site, end, m);
         if (!stub_end)
             continue;
         m->start = start, m->site = site, m->end = end, m->stub = (uint64_t)p;

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define PLAN_MAGIC "TLPLAN04"
+#define PLAN_MAGIC "TLPLAN05"
 
 struct plan_header {
     char magic[8];

@@ -35,10 +35,8 @@ static void rewrite_image(const char *name, const struct tl_elf_image *img, cons
     int hit;
     tl_plan_key(img, st, key);
     hit = tl_plan_cache_load(key, &plan) == 0;
-    if (!hit) {
-        tl_plan_object(img, &plan);
-        tl_plan_cache_store(key, &plan);
-    }
+    if (!hit && tl_plan_object(img, &plan) == 0)
+        tl_plan_cache_store(key, &plan); /* a failed plan (no decoder) is not kept */
     size_t patched = tl_patch_sites(&plan, bias, lo, hi, prot);
     total_found += plan.found;
     total_patched += patched;

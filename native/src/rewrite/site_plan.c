@@ -7,7 +7,7 @@
  * function also yields its direct jump targets: a window may start at one
  * but never contain one. */
 #include "site_plan.h"
-#include <Zydis/Zydis.h>
+#include "zydis.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,6 +22,7 @@ struct insn {
     uint64_t addr;
     uint8_t len;
     uint8_t flags;
+    uint8_t disp_off; /* offset of a RIP-relative disp32, or 0 */
 };
 
 struct region {
@@ -68,10 +69,11 @@ static int decode_region(const struct tl_elf_image *img, struct region *r)
     while (pc < r->end) {
         ZydisDecodedInstruction in;
         ZydisDecoderContext ctx;
-        struct insn x = { pc, 1, 0 };
-        if (ZYAN_SUCCESS(ZydisDecoderDecodeInstruction(&decoder, &ctx, code + (pc - r->start),
-                                                        r->end - pc, &in))) {
+        struct insn x = { pc, 1, 0, 0 };
+        if (ZYAN_SUCCESS(tl_zydis()->decode(&decoder, &ctx, code + (pc - r->start), r->end - pc, &in))) {
             x.len = in.length;
+            if ((in.attributes & ZYDIS_ATTRIB_HAS_MODRM) && in.raw.modrm.mod == 0 && in.raw.modrm.rm == 5)
+                x.disp_off = in.raw.disp.size == 32 ? in.raw.disp.offset : 0xff; /* 0xff: cannot move */
             switch (in.meta.category) {
             case ZYDIS_CATEGORY_COND_BR:
             case ZYDIS_CATEGORY_UNCOND_BR:
@@ -101,6 +103,8 @@ static int decode_region(const struct tl_elf_image *img, struct region *r)
                 x.flags = I_RELOCATABLE;
             }
         }
+        if (x.disp_off == 0xff)
+            x.flags &= (uint8_t)~I_RELOCATABLE;
         if (r->n == cap)
             r->v = realloc(r->v, (cap *= 2) * sizeof *r->v);
         r->v[r->n++] = x;
@@ -153,6 +157,11 @@ static int choose_window(const struct region *r, size_t k, struct tl_site *out)
                     out->start = r->v[k - p].addr;
                     out->len = len;
                     out->site = r->v[k].addr;
+                    out->ninsns = (uint8_t)(p + 1 + q);
+                    for (size_t i = 0; i < p + 1 + q; i++) {
+                        out->insn_len[i] = r->v[k - p + i].len;
+                        out->disp_off[i] = r->v[k - p + i].disp_off;
+                    }
                 }
                 if (r->v[k + q].flags & I_RET)
                     break;
@@ -205,11 +214,13 @@ static void container_bounds(const struct tl_elf_image *img, const Elf64_Phdr *s
 int tl_plan_object(const struct tl_elf_image *img, struct tl_plan *plan)
 {
     static int ready;
+    memset(plan, 0, sizeof *plan);
+    if (!tl_zydis())
+        return -1; /* no decoder: nothing is planned, the backstop catches all */
     if (!ready) {
-        ZydisDecoderInit(&decoder, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
+        tl_zydis()->init(&decoder, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
         ready = 1;
     }
-    memset(plan, 0, sizeof *plan);
     /* All function bounds are gathered only if some candidate lies outside
      * every FDE (most objects: never). */
     size_t nranges = 0, cap = 0;
@@ -296,8 +307,8 @@ int tl_plan_object(const struct tl_elf_image *img, struct tl_plan *plan)
             if (cur.flags_swept)
                 plan->swept++;
             struct tl_site site;
+            memset(&site, 0, sizeof site);
             if (choose_window(&cur, (size_t)k, &site)) {
-                site.unused = 0;
                 push_site(plan, &cap, &site);
             } else {
                 plan->unpatchable++;

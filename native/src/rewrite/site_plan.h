@@ -10,11 +10,19 @@
 /* One patchable site. Addresses are the object's virtual addresses. The
  * window [start, start + len) holds whole instructions, the syscall among
  * them, none of them a jump target except `start`, none a branch or call. */
+#define TL_WINDOW_MAX_INSNS 7
+
 struct tl_site {
     uint64_t site;   /* the syscall instruction */
     uint64_t start;  /* first byte of the window: becomes `jmp stub` */
     uint32_t len;    /* window length, >= 5 */
-    uint32_t unused;
+    uint8_t ninsns;  /* instructions in the window, the syscall included */
+    uint8_t unused[3];
+    /* Each instruction's length, and the offset of its RIP-relative disp32
+     * (0: none), so that patching needs no decoder. */
+    uint8_t insn_len[TL_WINDOW_MAX_INSNS];
+    uint8_t disp_off[TL_WINDOW_MAX_INSNS];
+    uint8_t pad[2];
 };
 
 struct tl_plan {
