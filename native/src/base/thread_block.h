@@ -90,7 +90,6 @@ struct tl_thread_block {
     uint64_t host_fs;       /* the host thread block lent to this thread */
     int32_t pid, tid;
     uint32_t state;         /* enum tl_thread_state of the innermost frame */
-    uint32_t depth;         /* gate frames live on this thread */
     uint8_t sud_selector;   /* Syscall User Dispatch: 0 allow, 1 trap */
     uint8_t stepping;       /* single-stepping to client code to deliver */
     uint8_t sud_call;       /* the call entering the gate came from SUD */

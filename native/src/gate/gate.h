@@ -127,8 +127,7 @@ long tl_copy_to_client(void *dst, const void *src, uint64_t len);
 struct tl_special {
     int kind;
     uint64_t new_sp;     /* clone: the child's stack pointer, if any */
-    long saved_arg;      /* an argument replaced for the real call */
-    int arg_index;
+    uint64_t clone_flags; /* clone: its flags */
 };
 void tl_special_init(struct tl_dispatch *d);
 int tl_special_before(struct tl_frame *f, struct tl_special *sp);

@@ -99,7 +99,7 @@ int tl_special_before(struct tl_frame *f, struct tl_special *sp)
          * memory, with a thread block of its own. */
         sp->kind = SP_THREAD;
         sp->new_sp = 0;
-        sp->saved_arg = CLONE_VM | CLONE_VFORK;
+        sp->clone_flags = CLONE_VM | CLONE_VFORK;
         return 1;
     case TL_NR_fork:
         sp->kind = SP_FORK;
@@ -107,7 +107,7 @@ int tl_special_before(struct tl_frame *f, struct tl_special *sp)
     case TL_NR_clone:
         sp->kind = (f->rdi & (CLONE_VM | CLONE_THREAD)) ? SP_THREAD : SP_FORK;
         sp->new_sp = f->rsi;
-        sp->saved_arg = (long)f->rdi; /* the flags */
+        sp->clone_flags = f->rdi;
         return 1;
     case TL_NR_clone3: {
         uint64_t ca[8];
@@ -115,7 +115,7 @@ int tl_special_before(struct tl_frame *f, struct tl_special *sp)
             return 0; /* the kernel answers EINVAL/EFAULT itself */
         sp->kind = (ca[0] & (CLONE_VM | CLONE_THREAD)) ? SP_THREAD : SP_FORK;
         sp->new_sp = ca[5] ? ca[5] + ca[6] : 0;
-        sp->saved_arg = (long)ca[0];
+        sp->clone_flags = ca[0];
         return 1;
     }
     case TL_NR_execve:
@@ -160,11 +160,10 @@ int tl_special_before(struct tl_frame *f, struct tl_special *sp)
             sp->kind = SP_ANSWERED;
             return 1;
         }
+        /* The client's own pointer comes back after the call with all its
+         * arguments (tl_gate_dispatch restores them). */
         sp->kind = SP_PATH;
-        sp->arg_index = idx;
-        uint64_t *slot = idx == 0 ? &f->rdi : &f->rsi;
-        sp->saved_arg = (long)*slot;
-        *slot = (uint64_t)tl_gate.exe_path;
+        *(idx == 0 ? &f->rdi : &f->rsi) = (uint64_t)tl_gate.exe_path;
         return 1;
     }
     }
@@ -274,7 +273,7 @@ int tl_special_call(struct tl_thread_block *tb, struct tl_frame *f, struct tl_sp
         tl_gate_real_call_nocheck(f);
         return 1;
     case SP_THREAD:
-        return tl_threads_clone(tb, f, (uint64_t)sp->saved_arg);
+        return tl_threads_clone(tb, f, sp->clone_flags);
     case SP_FORK:
         if (!tl_gate_real_call_hooked(tb, f))
             return 0;

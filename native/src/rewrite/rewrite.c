@@ -14,17 +14,10 @@
 #include <unistd.h>
 
 static int debug;
-static size_t total_found, total_patched;
 
 void tl_rewrite_set_debug(int on)
 {
     debug = on;
-}
-
-void tl_rewrite_totals(size_t *found, size_t *patched)
-{
-    *found = total_found;
-    *patched = total_patched;
 }
 
 static void rewrite_image(const char *name, const struct tl_elf_image *img, const struct stat *st,
@@ -38,8 +31,6 @@ static void rewrite_image(const char *name, const struct tl_elf_image *img, cons
     if (!hit && tl_plan_object(img, &plan) == 0)
         tl_plan_cache_store(key, &plan); /* a failed plan (no decoder) is not kept */
     size_t patched = tl_patch_sites(&plan, bias, lo, hi, prot);
-    total_found += plan.found;
-    total_patched += patched;
     if (debug)
         fprintf(stderr, "trapline: rewrite %s sites=%zu patched=%zu backstop=%zu swept=%zu cache=%s\n",
                 name, plan.found, patched, plan.found - patched, plan.swept, hit ? "hit" : "miss");

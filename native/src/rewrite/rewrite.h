@@ -20,7 +20,4 @@ void tl_rewrite_memory_image(const char *name, uint64_t base, size_t size, int p
  * "look the mapping up in /proc/self/maps". */
 void tl_rewrite_mapping(uint64_t addr, uint64_t len, int fd, uint64_t offset);
 
-/* Totals for this process: syscall instructions found, patched. */
-void tl_rewrite_totals(size_t *found, size_t *patched);
-
 #endif
