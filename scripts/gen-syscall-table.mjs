@@ -13,18 +13,85 @@ const size = Math.max(...table.map((e) => e.nr)) + 1;
 const names = new Array(size).fill(null);
 for (const e of table) names[e.nr] = e.name;
 
+// What the capture plugin copies for each argument kind (see
+// native/src/base/trace_record.h). Kinds not listed here are plain values.
+//   string      NUL-terminated, at entry, up to PATH_MAX (paths are never cut)
+//   in_len      at entry, args[len] bytes, at most the -s limit
+//   out_ret     at exit, `result` bytes when result > 0, at most the -s limit
+//   out_len     at exit on success, args[len] bytes, at most the -s limit
+//   in_fixed    at entry, `size` bytes
+//   out_fixed   at exit on success, `size` bytes
+//   in_lenptr   at entry, *(socklen_t *)args[len] bytes
+//   out_lenptr  at exit on success, *(socklen_t *)args[len] bytes
+//   strvec      at entry, a NULL-terminated array of strings (argv)
+//   count       at entry, the number of entries of a NULL-terminated array (envp)
+// `len: 'next'` means the first `size` argument after this one.
+const captureByKind = {
+  path: { mode: 'string' },
+  buf_in: { mode: 'in_len', len: 'next' },
+  buf_out: { mode: 'out_ret' },
+  stat_out: { mode: 'out_fixed', size: 144 },
+  sockaddr: { mode: 'in_len', len: 'next' },
+  argv: { mode: 'strvec' },
+  envp: { mode: 'count' },
+};
+const captureModes = ['none', 'string', 'in_len', 'out_ret', 'out_len', 'in_fixed', 'out_fixed',
+  'in_lenptr', 'out_lenptr', 'strvec', 'count'];
+const captureOf = (e) => (e.args ?? []).map((kind, i) => {
+  const c = captureByKind[kind];
+  if (!c) return null;
+  let len = 0;
+  if (c.len === 'next') {
+    len = e.args.indexOf('size', i + 1);
+    if (len < 0) throw new Error(`${e.name}: ${kind} argument ${i} has no size argument after it`);
+  } else if (typeof c.len === 'number') len = c.len;
+  return { mode: captureModes.indexOf(c.mode), len, size: c.size ?? 0, name: c.mode };
+});
+
+const captureLines = [];
+for (const e of table) {
+  const caps = captureOf(e);
+  if (!caps.some(Boolean)) continue;
+  const cells = caps.map((c, i) => (c ? `[${i}] = { TL_CAPTURE_${c.name.toUpperCase()}, ${c.len}, ${c.size} }` : null))
+    .filter(Boolean);
+  captureLines.push(`    [${e.nr}] = { ${cells.join(', ')} }, /* ${e.name} */`);
+}
+const blockWords = new Array(Math.ceil(size / 64)).fill(0n);
+for (const e of table) if (e.blocks) blockWords[e.nr >> 6] |= 1n << BigInt(e.nr & 63);
+
 const header = `/* Generated from src/syscall/syscalls.json by scripts/gen-syscall-table.mjs. */
 #ifndef TRAPLINE_GEN_SYSCALL_TABLE_H
 #define TRAPLINE_GEN_SYSCALL_TABLE_H
 #define TL_SYSCALL_TABLE_SIZE ${size}
 /* Name of each x86-64 system call by number; NULL where none exists. */
 extern const char *const tl_syscall_names[TL_SYSCALL_TABLE_SIZE];
+
+/* What the capture plugin copies for an argument (scripts/gen-syscall-table.mjs
+ * explains each mode). */
+enum tl_capture_mode {
+${captureModes.map((m, i) => `    TL_CAPTURE_${m.toUpperCase()} = ${i},`).join('\n')}
+};
+struct tl_capture_arg {
+    unsigned char mode;     /* enum tl_capture_mode */
+    unsigned char len_arg;  /* index of the length argument, where one is used */
+    unsigned short size;    /* bytes, for the fixed modes */
+};
+/* Per syscall and argument; all zero (TL_CAPTURE_NONE) where nothing is copied. */
+extern const struct tl_capture_arg tl_syscall_capture[TL_SYSCALL_TABLE_SIZE][6];
+/* Bit nr set: the call may block, so its entry is recorded before it is made. */
+extern const unsigned long long tl_syscall_may_block[(TL_SYSCALL_TABLE_SIZE + 63) / 64];
 #endif
 `;
 const source = `/* Generated from src/syscall/syscalls.json by scripts/gen-syscall-table.mjs. */
 #include "syscall_table.h"
 const char *const tl_syscall_names[TL_SYSCALL_TABLE_SIZE] = {
 ${names.map((n, i) => (n ? `    [${i}] = "${n}",` : null)).filter(Boolean).join('\n')}
+};
+const struct tl_capture_arg tl_syscall_capture[TL_SYSCALL_TABLE_SIZE][6] = {
+${captureLines.join('\n')}
+};
+const unsigned long long tl_syscall_may_block[(TL_SYSCALL_TABLE_SIZE + 63) / 64] = {
+${blockWords.map((w) => `    0x${w.toString(16)}ull,`).join('\n')}
 };
 `;
 mkdirSync(outDir, { recursive: true });
