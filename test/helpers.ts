@@ -95,8 +95,10 @@ export function run(cmd: string, args: readonly string[] = [], opts: RunOptions 
 }
 
 /** `trapline run [--plugin P]... -- CMD ARGS...` */
+/** `trapline run` arguments: each entry of `plugins` is a plugin spec, or a
+ *  launcher option if it starts with `--` (`--isolation=isolated`). */
 export function traplineArgs(plugins: readonly string[], cmd: string, args: readonly string[]): string[] {
-  return ['run', ...plugins.flatMap((p) => ['--plugin', p]), '--', cmd, ...args];
+  return ['run', ...plugins.flatMap((p) => (p.startsWith('--') ? [p] : ['--plugin', p])), '--', cmd, ...args];
 }
 
 export function runTrapline(

@@ -1,5 +1,6 @@
 // External C plugins (PATH.so): a working raw plugin that changes results,
-// and the refusals: wrong ABI version, isolated-only, no entry symbol.
+// run raw or isolated, and the refusals: wrong ABI version, no isolation
+// kind, no entry symbol.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -69,12 +70,29 @@ suite('external plugins', () => {
     assert.match(r.stderr, /version|ABI/i, describe(r));
   });
 
-  test('an isolated-only plugin is refused, saying so', (t) => {
+  test('an isolated-only plugin runs isolated; --isolation picks for a plugin that supports both', (t) => {
     if (skipWithoutLauncher(t)) return;
-    const so = build('fake-isolated', ['-DTEST_ISOLATION=TRAPLINE_ISOLATED']);
+    const debug = { extraEnv: { TRAPLINE_DEBUG: '1' } };
+    const isolatedOnly = build('fake-isolated', ['-DTEST_ISOLATION=TRAPLINE_ISOLATED']);
+    const r = runTrapline([`${isolatedOnly}:result=77`], '/bin/sh', ['-c', 'echo "ppid=$PPID"'], debug);
+    assert.equal(r.status, 0, describe(r));
+    assert.equal(r.stdout, 'ppid=77\n', describe(r));
+    assert.match(r.stderr, /isolated hooks switch fs with (wrfsbase|arch_prctl)/, describe(r));
+    const both = build('fake-both', ['-DTEST_ISOLATION=(TRAPLINE_RAW|TRAPLINE_ISOLATED)']);
+    const raw = runTrapline([both], '/bin/sh', ['-c', 'echo "ppid=$PPID"'], debug);
+    assert.equal(raw.stdout, 'ppid=4242\n', describe(raw));
+    assert.doesNotMatch(raw.stderr, /isolated hooks/, describe(raw));
+    const iso = runTrapline(['--isolation=isolated', both], '/bin/sh', ['-c', 'echo "ppid=$PPID"'], debug);
+    assert.equal(iso.stdout, 'ppid=4242\n', describe(iso));
+    assert.match(iso.stderr, /isolated hooks switch fs/, describe(iso));
+  });
+
+  test('a plugin declaring neither raw nor isolated is refused, saying so', (t) => {
+    if (skipWithoutLauncher(t)) return;
+    const so = build('fake-no-kind', ['-DTEST_ISOLATION=0']);
     const r = runTrapline([so], '/bin/true');
-    assert.notEqual(r.status, 0, describe(r));
-    assert.match(r.stderr, /isolat/i, describe(r));
+    assert.equal(r.status, 2, describe(r));
+    assert.match(r.stderr, /neither TRAPLINE_RAW nor TRAPLINE_ISOLATED/, describe(r));
   });
 
   test('a shared object without trapline_plugin_entry: exit 2', (t) => {

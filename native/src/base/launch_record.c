@@ -66,6 +66,10 @@ size_t tl_launch_format(const struct tl_launch_record *rec, char *buf, size_t si
         put(&o, ";tunables=1");
     if (rec->no_follow)
         put(&o, ";nofollow=1");
+    if (rec->isolation) {
+        put(&o, ";isolation=");
+        put_encoded(&o, rec->isolation);
+    }
     if (rec->initial)
         put(&o, ";initial=1");
     if (rec->has_sigmask) {
@@ -144,6 +148,10 @@ int tl_launch_parse(char *text, struct tl_launch_record *rec)
             rec->added_tunables = 1;
         } else if (!tl_strcmp(key, "nofollow")) {
             rec->no_follow = 1;
+        } else if (!tl_strcmp(key, "isolation")) {
+            if (tl_strcmp(val, "raw") && tl_strcmp(val, "isolated"))
+                return -1;
+            rec->isolation = val;
         } else if (!tl_strcmp(key, "initial")) {
             rec->initial = 1;
         } else if (!tl_strcmp(key, "sigmask")) {

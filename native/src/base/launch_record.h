@@ -15,6 +15,7 @@
  *                       index in the client's environment
  *   tunables=1          trapline added GLIBC_TUNABLES for the host (remove it)
  *   nofollow=1          exec'd programs run natively
+ *   isolation=KIND      raw or isolated: how plugins that support both run
  *   initial=1           started by `trapline run`, not by a client exec:
  *                       plugins are shown the execve that started the image
  *   sigmask=HEX         the client's signal mask (trapline keeps a few
@@ -46,6 +47,7 @@ struct tl_launch_record {
     int stash_count;
     int added_tunables;
     int no_follow;
+    const char *isolation;  /* "raw", "isolated", or NULL: each plugin's own */
     int initial;
     int has_sigmask;
     unsigned long long sigmask;

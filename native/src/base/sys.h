@@ -75,7 +75,7 @@ enum {
     TL_NR_arch_prctl = 158, TL_NR_prctl = 157, TL_NR_exit_group = 231,
     TL_NR_tgkill = 234, TL_NR_openat = 257, TL_NR_newfstatat = 262,
     TL_NR_readlinkat = 267, TL_NR_faccessat = 269, TL_NR_execveat = 322,
-    TL_NR_getrandom = 318, TL_NR_statx = 332,
+    TL_NR_getrandom = 318, TL_NR_statx = 332, TL_NR_futex = 202,
     TL_NR_clone3 = 435, TL_NR_faccessat2 = 439,
     TL_NR_stat = 4, TL_NR_lstat = 6, TL_NR_sigaltstack = 131, TL_NR_rt_sigpending = 127,
     TL_NR_rt_sigsuspend = 130, TL_NR_ppoll = 271, TL_NR_pselect6 = 270, TL_NR_epoll_pwait = 281,

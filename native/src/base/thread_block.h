@@ -37,6 +37,7 @@ struct tl_hook_slot {
     void *context;
     uint64_t syscalls[TL_MASK_WORDS];
     uint32_t vdso;
+    uint32_t isolated;      /* hooks run on a host thread block (isolation.c) */
 };
 
 /* Everything an intercepted call reads, copied into each thread block so
@@ -93,12 +94,17 @@ struct tl_thread_block {
     uint8_t sud_selector;   /* Syscall User Dispatch: 0 allow, 1 trap */
     uint8_t stepping;       /* single-stepping to client code to deliver */
     uint8_t sud_call;       /* the call entering the gate came from SUD */
-    uint8_t unused0;
+    uint8_t in_host;        /* running host code, fs on a host thread block */
     uint32_t may_deliver;   /* the innermost gate frame may deliver signals */
     struct tl_thread_signals *signals;
     struct tl_frame *exit_frame; /* the frame the gate is leaving through */
     struct tl_process *process;
     void *area;                  /* the struct tl_thread_area holding this */
+    /* The companion whose thread block this thread borrows for isolated
+     * hooks (isolation.c), or 0; host_fs is then that block. */
+    struct tl_companion *companion;
+    uint32_t no_companion;       /* a CLONE_VM child process: never make one */
+    uint32_t pad1;
     struct tl_dispatch dispatch;
 };
 
@@ -130,8 +136,12 @@ struct tl_thread_signals {
  * frame of a call and the block share a page. */
 #define TL_PRIVATE_STACK_SIZE (256 * 1024)
 #define TL_SIGNAL_STACK_SIZE (64 * 1024)
+#define TL_XSAVE_MAX 16384
 struct tl_thread_area {
     char signal_stack[TL_SIGNAL_STACK_SIZE];  /* trapline's kernel altstack */
+    /* The client's vector state while host code runs on this thread (one
+     * host section at a time: host code is never re-entered). */
+    unsigned char xsave[TL_XSAVE_MAX] __attribute__((aligned(64)));
     struct tl_thread_signals signals;
     struct tl_process own_process;            /* for a CLONE_VM child process */
     uint64_t clone_frame[18];                 /* a new thread's registers (struct tl_frame) */

@@ -25,11 +25,28 @@ static inline void fill_event(struct trapline_event *ev, const struct tl_thread_
     ev->context = 0;
 }
 
+/* An isolated hook runs in a host section, entered at the first such hook
+ * of a chain and left after the chain: at most two fs switches per chain,
+ * none when only raw hooks run. */
+static inline void isolate(struct tl_thread_block *tb, const struct tl_hook_slot *s,
+                           struct tl_host_section *sec)
+{
+    if (__builtin_expect(s->isolated, 0) && !sec->entered)
+        tl_host_enter(tb, sec, 1);
+}
+
+static inline void isolate_end(struct tl_thread_block *tb, struct tl_host_section *sec)
+{
+    if (__builtin_expect(sec->entered, 0))
+        tl_host_leave(tb, sec);
+}
+
 /* Runs the before-hooks; returns a bit mask of the plugins whose after-hooks
  * are owed, and sets *skipped if one of them skipped the call. */
-static uint32_t run_before(const struct tl_dispatch *d, struct trapline_event *ev,
-                           struct trapline_syscall *call, int *skipped)
+static uint32_t run_before(struct tl_thread_block *tb, const struct tl_dispatch *d,
+                           struct trapline_event *ev, struct trapline_syscall *call, int *skipped)
 {
+    struct tl_host_section sec = { 0, 0, 0, 0 };
     uint32_t ran = 0;
     *skipped = 0;
     for (uint32_t i = 0; i < d->count; i++) {
@@ -40,24 +57,29 @@ static uint32_t run_before(const struct tl_dispatch *d, struct trapline_event *e
         if (!s->before_syscall)
             continue;
         ev->context = s->context;
+        isolate(tb, s, &sec);
         if (s->before_syscall(ev, call) == TRAPLINE_SKIP) {
             *skipped = 1;
             break;
         }
     }
+    isolate_end(tb, &sec);
     return ran;
 }
 
-static void run_after(const struct tl_dispatch *d, struct trapline_event *ev,
-                      struct trapline_syscall *call, uint32_t ran)
+static void run_after(struct tl_thread_block *tb, const struct tl_dispatch *d,
+                      struct trapline_event *ev, struct trapline_syscall *call, uint32_t ran)
 {
+    struct tl_host_section sec = { 0, 0, 0, 0 };
     for (int i = (int)d->count - 1; i >= 0; i--) {
         const struct tl_hook_slot *s = &d->slot[i];
         if (!(ran & (1u << i)) || !s->after_syscall)
             continue;
         ev->context = s->context;
+        isolate(tb, s, &sec);
         s->after_syscall(ev, call);
     }
+    isolate_end(tb, &sec);
 }
 
 static inline void args_from_frame(long *a, const struct tl_frame *f)
@@ -155,7 +177,7 @@ void tl_gate_dispatch(struct tl_frame *f)
     int skipped = 0;
     uint32_t ran = 0;
     if (mask_has(d->any_syscalls, nr))
-        ran = run_before(d, &ev, &call, &skipped);
+        ran = run_before(tb, d, &ev, &call, &skipped);
 
     if (!skipped) {
         args_to_frame(f, call.args);
@@ -178,7 +200,7 @@ void tl_gate_dispatch(struct tl_frame *f)
         call.result = (long)f->rax;
     }
     if (ran)
-        run_after(d, &ev, &call, ran);
+        run_after(tb, d, &ev, &call, ran);
     f->rax = (uint64_t)call.result;
     tb->state = outer_state;
     tb->inside = 0;
@@ -209,6 +231,7 @@ long tl_vdso_dispatch(long a0, long a1, long a2, long a3, long a4, int fn)
     struct trapline_vdso_call call = { fn, { a0, a1, a2, a3, a4 }, 0 };
     uint32_t ran = 0;
     int skipped = 0;
+    struct tl_host_section sec = { 0, 0, 0, 0 };
     fill_event(&ev, tb);
     tb->inside = 1;
     for (uint32_t i = 0; i < d->count; i++) {
@@ -217,11 +240,15 @@ long tl_vdso_dispatch(long a0, long a1, long a2, long a3, long a4, int fn)
             continue;
         ran |= 1u << i;
         ev.context = s->context;
-        if (s->before_vdso && s->before_vdso(&ev, &call) == TRAPLINE_SKIP) {
+        if (!s->before_vdso)
+            continue;
+        isolate(tb, s, &sec);
+        if (s->before_vdso(&ev, &call) == TRAPLINE_SKIP) {
             skipped = 1;
             break;
         }
     }
+    isolate_end(tb, &sec);
     if (!skipped) {
         /* The original may fall back to a syscall: that one is the client's,
          * but signals wait until the vDSO call returns. */
@@ -236,9 +263,11 @@ long tl_vdso_dispatch(long a0, long a1, long a2, long a3, long a4, int fn)
         const struct tl_hook_slot *s = &d->slot[i];
         if ((ran & (1u << i)) && s->after_vdso) {
             ev.context = s->context;
+            isolate(tb, s, &sec);
             s->after_vdso(&ev, &call);
         }
     }
+    isolate_end(tb, &sec);
     tb->inside = 0;
     tb->phase = 1;
     if (tb->pending && tl_signals_deliverable(tb))
@@ -255,16 +284,14 @@ void tl_gate_announce_syscall(long nr, const long args[6], long result)
     int skipped;
     tl_memcpy(call.args, args, sizeof call.args);
     fill_event(&ev, tb);
-    uint32_t ran = run_before(d, &ev, &call, &skipped);
+    uint32_t ran = run_before(tb, d, &ev, &call, &skipped);
     call.result = result;
-    run_after(d, &ev, &call, ran);
+    run_after(tb, d, &ev, &call, ran);
 }
 
 void tl_gate_process_exit(int status, int signal)
 {
     struct tl_thread_block *tb = tl_tb();
-    const struct tl_dispatch *d = &tb->dispatch;
-    struct trapline_event ev;
     if (tb->process->exited)
         return;
     tb->process->exited = 1;
@@ -278,14 +305,7 @@ void tl_gate_process_exit(int status, int signal)
         tl_write(2, mid, sizeof mid - 1);
         tl_write(2, tl_gate.sud_armed ? "on\n" : "off\n", tl_gate.sud_armed ? 3 : 4);
     }
-    fill_event(&ev, tb);
-    for (int i = tl_gate.plugin_count - 1; i >= 0; i--) {
-        const struct trapline_plugin *p = tl_gate.plugins[i].plugin;
-        if (p->process_exit) {
-            ev.context = d->slot[i].context;
-            p->process_exit(&ev, status, signal);
-        }
-    }
+    tl_hooks_process_exit(tb, status, signal);
 }
 
 void tl_gate_die(const char *what, const char *detail, int status)

@@ -21,6 +21,16 @@ struct tl_plugin_slot {
     void *context;                    /* per-process context */
     uint64_t syscalls[TL_MASK_WORDS]; /* subscribed syscall numbers */
     uint32_t vdso;                    /* subscribed vDSO functions */
+    uint32_t isolated;                /* hooks run in host sections */
+};
+
+/* A companion: a parked host thread whose thread block (TLS, malloc
+ * heap, errno) one client thread borrows for isolated hooks. */
+enum { TL_COMPANION_STARTING, TL_COMPANION_PARKED, TL_COMPANION_EXIT };
+struct tl_companion {
+    volatile int state;   /* TL_COMPANION_*: the companion waits on it */
+    int pad;
+    uint64_t fs;          /* its thread block */
 };
 
 /* An exec the client asked for, handed to the host. */
@@ -43,6 +53,9 @@ struct tl_host_ops {
     void (*exec)(struct tl_exec_request *rq);
     /* After an executable file mapping appeared at [addr, addr+len). */
     void (*rewrite_mapping)(uint64_t addr, uint64_t len, int fd, uint64_t offset);
+    /* Starts a parked companion (run on the main host block); 0 if none
+     * could be made. */
+    struct tl_companion *(*companion_start)(void);
 };
 
 struct tl_gate_state {
@@ -60,7 +73,10 @@ struct tl_gate_state {
     struct tl_host_ops host;
     uint64_t host_fs;                     /* the host main thread's TCB */
     int32_t pid;
-    volatile int host_lock;               /* one thread at a time in host code */
+    volatile int host_lock;               /* one thread at a time on the main host block */
+    volatile int host_barrier;            /* readers: host sections; writer: fork */
+    int fsgsbase;                         /* wrfsbase usable (HWCAP2_FSGSBASE) */
+    int any_isolated;                     /* some plugin runs isolated */
     volatile int clone_lock;              /* one clone in flight */
 };
 
@@ -97,7 +113,7 @@ void tl_gate_announce_syscall(long nr, const long args[6], long result);
 void tl_gate_process_exit(int status, int signal);
 
 /* threads.c: clone of threads and CLONE_VM children, thread exit. */
-int tl_threads_clone(struct tl_thread_block *tb, struct tl_frame *f, uint64_t flags);
+int tl_threads_clone(struct tl_thread_block *tb, struct tl_frame *f, uint64_t flags, uint64_t tls);
 __attribute__((noreturn)) void tl_threads_exit(struct tl_thread_block *tb, struct tl_frame *f);
 void tl_threads_fork_child(struct tl_thread_block *tb);
 /* True if [addr, addr+len) overlaps a thread area; areas are registered
@@ -113,8 +129,35 @@ void tl_thread_area_init_for(struct tl_thread_area *area, const struct tl_thread
 /* Copies plugin hooks, contexts and masks into tb's dispatch table. */
 void tl_dispatch_fill(struct tl_thread_block *tb);
 
-/* host_call.c: runs fn(arg) as host code (host TCB, vector state saved). */
+/* host_section.c: host code on a client thread. A section saves the
+ * client's vector state, lets syscalls through, and sets fs to a host
+ * block: the thread's companion's (made first if may_make_companion), else
+ * the main one under its lock. Sections do not nest: entering while one is
+ * active does nothing. */
+struct tl_host_section {
+    uint8_t entered;      /* tl_host_enter was called */
+    uint8_t active;       /* ... and switched (else it was nested) */
+    uint8_t main_locked, selector;
+};
+void tl_host_enter(struct tl_thread_block *tb, struct tl_host_section *s, int may_make_companion);
+void tl_host_leave(struct tl_thread_block *tb, struct tl_host_section *s);
+/* Runs fn(arg) in a host section (never making a companion). */
 void tl_gate_call_host(void (*fn)(void *), void *arg);
+/* The barrier a client fork takes so that no host code runs meanwhile. */
+void tl_host_barrier_lock(void);
+void tl_host_barrier_unlock(void);
+/* A thread's companion ends with it; a fork child has none. */
+void tl_host_thread_exit(struct tl_thread_block *tb);
+void tl_host_fork_child(struct tl_thread_block *tb);
+
+/* hooks.c: the per-thread and per-process hooks of every plugin, each in
+ * a host section where the plugin is isolated. */
+void tl_hooks_thread_start(struct tl_thread_block *tb);
+void tl_hooks_thread_exit(struct tl_thread_block *tb);
+void tl_hooks_fork_parent(struct tl_thread_block *tb, int32_t child);
+void tl_hooks_fork_child(struct tl_thread_block *tb);
+void tl_hooks_exec(struct tl_thread_block *tb, const char *path);
+void tl_hooks_process_exit(struct tl_thread_block *tb, int status, int signal);
 
 /* plugin_host.c: the helpers handed to plugins. */
 extern const struct trapline_host tl_plugin_host;
@@ -128,6 +171,7 @@ struct tl_special {
     int kind;
     uint64_t new_sp;     /* clone: the child's stack pointer, if any */
     uint64_t clone_flags; /* clone: its flags */
+    uint64_t tls;        /* clone: the child's fs base with CLONE_SETTLS */
 };
 void tl_special_init(struct tl_dispatch *d);
 int tl_special_before(struct tl_frame *f, struct tl_special *sp);

@@ -13,6 +13,7 @@
 
 #define CLONE_VM 0x100
 #define CLONE_VFORK 0x4000
+#define CLONE_SETTLS 0x80000
 #define CLONE_THREAD 0x10000
 #define PROT_EXEC 4
 #define MAP_TYPE 0x0f
@@ -65,6 +66,8 @@ int tl_special_before(struct tl_frame *f, struct tl_special *sp)
 {
     sp->kind = SP_NONE;
     sp->new_sp = 0;
+    sp->tls = 0;
+    sp->clone_flags = 0;
     switch (f->rax) {
     case TL_NR_rt_sigreturn:
         sp->kind = SP_SIGRETURN;
@@ -108,6 +111,7 @@ int tl_special_before(struct tl_frame *f, struct tl_special *sp)
         sp->kind = (f->rdi & (CLONE_VM | CLONE_THREAD)) ? SP_THREAD : SP_FORK;
         sp->new_sp = f->rsi;
         sp->clone_flags = f->rdi;
+        sp->tls = f->r8;
         return 1;
     case TL_NR_clone3: {
         uint64_t ca[8];
@@ -116,6 +120,7 @@ int tl_special_before(struct tl_frame *f, struct tl_special *sp)
         sp->kind = (ca[0] & (CLONE_VM | CLONE_THREAD)) ? SP_THREAD : SP_FORK;
         sp->new_sp = ca[5] ? ca[5] + ca[6] : 0;
         sp->clone_flags = ca[0];
+        sp->tls = ca[7];
         return 1;
     }
     case TL_NR_execve:
@@ -182,7 +187,6 @@ static void host_rewrite(void *p)
 
 static void fork_child(struct tl_thread_block *tb)
 {
-    struct trapline_event ev;
     tl_signals_fork_child(tb);
     tb->pid = (int32_t)tl_getpid();
     tb->tid = (int32_t)tl_gettid();
@@ -190,27 +194,8 @@ static void fork_child(struct tl_thread_block *tb)
     tb->process->exited = 0;
     tb->process->live_threads = 1; /* only the forking thread survives */
     tl_threads_fork_child(tb);
-    ev.pid = tb->pid;
-    ev.tid = tb->tid;
-    for (int i = 0; i < tl_gate.plugin_count; i++) {
-        const struct trapline_plugin *p = tl_gate.plugins[i].plugin;
-        if (p->fork_child) {
-            ev.context = tb->dispatch.slot[i].context;
-            p->fork_child(&ev, &tb->dispatch.slot[i].context);
-        }
-    }
-}
-
-static void fork_parent(struct tl_thread_block *tb, long child)
-{
-    struct trapline_event ev = { tb->pid, tb->tid, 0 };
-    for (int i = 0; i < tl_gate.plugin_count; i++) {
-        const struct trapline_plugin *p = tl_gate.plugins[i].plugin;
-        if (p->fork_parent) {
-            ev.context = tb->dispatch.slot[i].context;
-            p->fork_parent(&ev, (int32_t)child);
-        }
-    }
+    tl_host_fork_child(tb);
+    tl_hooks_fork_child(tb);
 }
 
 static void host_exec(void *p)
@@ -229,12 +214,7 @@ static int exec_call(struct tl_thread_block *tb, struct tl_frame *f)
             /* The image ends here: plugins see it, then trapline-exec runs
              * the target under a new launch record. */
             tl_gate_process_exit(0, 0);
-            struct trapline_event ev = { tb->pid, tb->tid, 0 };
-            for (int i = 0; i < tl_gate.plugin_count; i++)
-                if (tl_gate.plugins[i].plugin->exec) {
-                    ev.context = tb->dispatch.slot[i].context;
-                    tl_gate.plugins[i].plugin->exec(&ev, rq.exec_target);
-                }
+            tl_hooks_exec(tb, rq.exec_target);
             rq.result = tl_sys3(TL_NR_execve, (long)rq.exec_path, (long)rq.exec_argv, (long)rq.exec_env);
             tb->process->exited = 0;
         }
@@ -273,18 +253,25 @@ int tl_special_call(struct tl_thread_block *tb, struct tl_frame *f, struct tl_sp
         tl_gate_real_call_nocheck(f);
         return 1;
     case SP_THREAD:
-        return tl_threads_clone(tb, f, sp->clone_flags);
-    case SP_FORK:
-        if (!tl_gate_real_call_hooked(tb, f))
+        return tl_threads_clone(tb, f, sp->clone_flags, sp->tls);
+    case SP_FORK: {
+        /* No host code runs anywhere while the address space is copied. */
+        tl_host_barrier_lock();
+        int made = tl_gate_real_call_hooked(tb, f);
+        tl_host_barrier_unlock();
+        if (!made)
             return 0;
         if (f->rax == 0) {
+            if (sp->clone_flags & CLONE_SETTLS)
+                tb->client_fs = sp->tls;
             fork_child(tb);
             if (sp->new_sp)
                 f->rsp = sp->new_sp;
         } else if ((long)f->rax > 0) {
-            fork_parent(tb, (long)f->rax);
+            tl_hooks_fork_parent(tb, (int32_t)f->rax);
         }
         return 1;
+    }
     case SP_EXEC:
         return exec_call(tb, f);
     case SP_ARCH_PRCTL:

@@ -18,6 +18,7 @@ void tl_dispatch_fill(struct tl_thread_block *tb)
         h->after_vdso = p->plugin->after_vdso;
         h->context = p->context;
         h->vdso = p->vdso;
+        h->isolated = p->isolated;
         for (int w = 0; w < TL_MASK_WORDS; w++) {
             h->syscalls[w] = p->syscalls[w];
             d->any_syscalls[w] |= p->syscalls[w];
@@ -68,7 +69,11 @@ void tl_thread_area_init_for(struct tl_thread_area *area, const struct tl_thread
     tl_memcpy(&tb->dispatch, &parent->dispatch, sizeof tb->dispatch);
     tb->signals->client_mask = parent->signals->client_mask;
     tb->client_fs = parent->client_fs;
-    tb->host_fs = parent->host_fs;
+    /* A thread gets a companion of its own when it first needs one. */
+    tb->host_fs = 0;
+    tb->companion = 0;
+    tb->no_companion = 0;
+    tb->in_host = 0;
     tb->pid = parent->pid;
     tb->process = parent->process;
 }

@@ -117,7 +117,7 @@ static void area_put(struct tl_thread_area *a)
     __atomic_store_n(&a->in_use, 0, __ATOMIC_RELEASE);
 }
 
-int tl_threads_clone(struct tl_thread_block *tb, struct tl_frame *f, uint64_t flags)
+int tl_threads_clone(struct tl_thread_block *tb, struct tl_frame *f, uint64_t flags, uint64_t tls)
 {
     struct tl_thread_area *area = area_get();
     if (!area) {
@@ -134,7 +134,15 @@ int tl_threads_clone(struct tl_thread_block *tb, struct tl_frame *f, uint64_t fl
         area->own_process.live_threads = 1;
         area->own_process.exited = 0;
         child->process = &area->own_process;
+        /* Isolated hooks in it borrow the parent's companion while the
+         * parent is suspended (vfork); they never start one: it would be a
+         * thread of the child. */
+        child->no_companion = 1;
+        if (flags & CLONE_VFORK)
+            child->host_fs = tb->host_fs;
     }
+    if (flags & CLONE_SETTLS)
+        child->client_fs = tls;
     tl_memcpy(area->clone_frame, f, sizeof(struct tl_frame));
 
     int thread = (flags & CLONE_THREAD) != 0;
@@ -159,14 +167,7 @@ int tl_threads_clone(struct tl_thread_block *tb, struct tl_frame *f, uint64_t fl
     } else if ((long)f->rax > 0) {
         while (tl_clone_child) /* the child takes it at once */
             __builtin_ia32_pause();
-        {
-            struct trapline_event ev = { tb->pid, tb->tid, 0 };
-            for (int i = 0; i < tl_gate.plugin_count; i++)
-                if (tl_gate.plugins[i].plugin->fork_parent) {
-                    ev.context = tb->dispatch.slot[i].context;
-                    tl_gate.plugins[i].plugin->fork_parent(&ev, (int32_t)f->rax);
-                }
-        }
+        tl_hooks_fork_parent(tb, (int32_t)f->rax);
         /* A vfork child has exec'd or exited by now: its area is free as
          * soon as the kernel says so. */
         if ((flags & CLONE_VFORK) && !(flags & CLONE_THREAD))
@@ -205,18 +206,12 @@ struct tl_frame *tl_threads_child_start(uint64_t client_sp)
     tb->stack_cur = (uint64_t)f & ~15ull;
 
     tl_signals_thread_start(tb);
-    struct trapline_event ev = { tb->pid, tb->tid, 0 };
-    int new_process = tb->process == &area->own_process;
-    for (int i = 0; i < tl_gate.plugin_count; i++) {
-        const struct trapline_plugin *p = tl_gate.plugins[i].plugin;
-        ev.context = tb->dispatch.slot[i].context;
-        /* A CLONE_VM child process (vfork, posix_spawn) is a new process to
-         * plugins: it gets its own context, though memory is shared. */
-        if (new_process && p->fork_child)
-            p->fork_child(&ev, &tb->dispatch.slot[i].context);
-        else if (!new_process && p->thread_start)
-            p->thread_start(&ev);
-    }
+    /* A CLONE_VM child process (vfork, posix_spawn) is a new process to
+     * plugins: it gets its own contexts, though memory is shared. */
+    if (tb->process == &area->own_process)
+        tl_hooks_fork_child(tb);
+    else
+        tl_hooks_thread_start(tb);
     tb->inside = 0;
     tb->state = TL_STATE_CLIENT;
     tb->phase = 1;
@@ -226,14 +221,8 @@ struct tl_frame *tl_threads_child_start(uint64_t client_sp)
 
 void tl_threads_exit(struct tl_thread_block *tb, struct tl_frame *f)
 {
-    struct trapline_event ev = { tb->pid, tb->tid, 0 };
-    for (int i = 0; i < tl_gate.plugin_count; i++) {
-        const struct trapline_plugin *p = tl_gate.plugins[i].plugin;
-        if (p->thread_exit) {
-            ev.context = tb->dispatch.slot[i].context;
-            p->thread_exit(&ev);
-        }
-    }
+    tl_hooks_thread_exit(tb);
+    tl_host_thread_exit(tb);
     tl_signals_block_all();
     /* The last thread out ends the image (a main thread that called
      * pthread_exit first included). */

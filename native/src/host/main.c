@@ -6,6 +6,7 @@
  * exec the client makes comes back here with a new record. */
 #include "../base/launch_record.h"
 #include "plugins.h"
+#include "companion.h"
 #include "../base/sys.h"
 #include "../base/thread_block.h"
 #include "../gate/gate.h"
@@ -19,10 +20,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#ifndef HWCAP2_FSGSBASE
+#define HWCAP2_FSGSBASE (1 << 1)
+#endif
 
 void tl_vdso_setup(void);
 void tl_exec_setup(const struct tl_launch_record *rec);
@@ -71,11 +77,17 @@ static void gate_setup(void)
         die(1, "%s", "this CPU's XSAVE state is larger than trapline supports");
     __asm__ volatile("mov %%fs:0, %0" : "=r"(tl_gate.host_fs));
     tl_gate.host.rewrite_mapping = tl_rewrite_mapping;
+    tl_gate.host.companion_start = tl_companion_start;
+    tl_gate.fsgsbase = (getauxval(AT_HWCAP2) & HWCAP2_FSGSBASE) != 0;
 
     tl_main_area = &main_area;
     tl_threads_register_area(&main_area);
     if (tl_thread_area_init(&main_area) != 0)
         die(1, "%s", "cannot set up the thread block");
+    /* The client's main thread borrows the host main thread's block for
+     * isolated hooks; until the client runs, it is host code itself. */
+    main_area.tb.host_fs = tl_gate.host_fs;
+    main_area.tb.in_host = 1;
 }
 
 static int stage2(char *record, char **argv, char **envp)
@@ -96,9 +108,12 @@ static int stage2(char *record, char **argv, char **envp)
     tl_rewrite_set_debug(tl_gate.debug);
 
     gate_setup();
-    if (tl_plugins_start(rec.plugins, rec.plugin_count, err, sizeof err))
+    if (tl_plugins_start(rec.plugins, rec.plugin_count, rec.isolation, err, sizeof err))
         die(2, "%s", err);
     tl_dispatch_fill(&main_area.tb);
+    if (tl_gate.debug && tl_gate.any_isolated)
+        fprintf(stderr, "trapline: isolated hooks switch fs with %s\n",
+                tl_gate.fsgsbase ? "wrfsbase" : "arch_prctl");
     for (int i = 0; i < tl_gate.plugin_count; i++)
         if (tl_gate.plugins[i].plugin->process_exit)
             tl_gate.fatal_signals = 1;
@@ -147,6 +162,7 @@ static int stage2(char *record, char **argv, char **envp)
     }
     /* No syscall from host code after this: Syscall User Dispatch traps. */
     tl_signals_enter_client(&main_area.tb);
+    main_area.tb.in_host = 0;
     main_area.tb.inside = 0;
     tl_enter_client(entry, sp);
 }

@@ -3,6 +3,7 @@
  * SPEC is NAME or PATH.so, then `:key=value` options separated by ':'
  * (values may hold commas, not colons). */
 #include "plugins.h"
+#include "../base/builtin_plugins.h"
 #include "../gate/gate.h"
 #include <dlfcn.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 
 const struct trapline_plugin *tl_builtin_passthrough(void);
 const struct trapline_plugin *tl_builtin_count(void);
+const struct trapline_plugin *tl_builtin_libc_demo(void);
 
 static const struct {
     const char *name;
@@ -18,6 +20,7 @@ static const struct {
 } builtins[] = {
     { "passthrough", tl_builtin_passthrough },
     { "count", tl_builtin_count },
+    { "libc-demo", tl_builtin_libc_demo },
 };
 
 struct parsed_spec {
@@ -81,7 +84,7 @@ static const struct trapline_plugin *find_plugin(const char *name, char *err, si
             if (!strcmp(builtins[i].name, name))
                 pl = builtins[i].entry();
         if (!pl) {
-            snprintf(err, errlen, "unknown plugin '%s' (built-in: passthrough, count; or a PATH.so)", name);
+            snprintf(err, errlen, "unknown plugin '%s' (built-in: " TL_BUILTIN_PLUGIN_LIST "; or a PATH.so)", name);
             return NULL;
         }
     }
@@ -90,16 +93,24 @@ static const struct trapline_plugin *find_plugin(const char *name, char *err, si
                  pl ? pl->abi_version : 0, TRAPLINE_ABI_VERSION);
         return NULL;
     }
-    if (!(pl->isolation & TRAPLINE_RAW)) {
-        snprintf(err, errlen,
-                 "plugin %s is isolated-only; isolated plugins are not supported yet (declare TRAPLINE_RAW)",
-                 name);
+    if (!(pl->isolation & (TRAPLINE_RAW | TRAPLINE_ISOLATED))) {
+        snprintf(err, errlen, "plugin %s declares neither TRAPLINE_RAW nor TRAPLINE_ISOLATED", name);
         return NULL;
     }
     return pl;
 }
 
-int tl_plugins_start(const char *const *specs, int count, char *err, size_t errlen)
+/* Raw unless the plugin only runs isolated, or supports both and the user
+ * chose isolated. */
+static int runs_isolated(const struct trapline_plugin *pl, const char *choice)
+{
+    if (!(pl->isolation & TRAPLINE_RAW))
+        return 1;
+    return (pl->isolation & TRAPLINE_ISOLATED) && choice && !strcmp(choice, "isolated");
+}
+
+int tl_plugins_start(const char *const *specs, int count, const char *isolation, char *err,
+                     size_t errlen)
 {
     static char init_error[512];
     if (count > TL_MAX_PLUGINS) {
@@ -113,6 +124,8 @@ int tl_plugins_start(const char *const *specs, int count, char *err, size_t errl
             return -1;
         struct tl_plugin_slot *slot = &tl_gate.plugins[tl_gate.plugin_count++];
         slot->plugin = pl;
+        slot->isolated = (uint32_t)runs_isolated(pl, isolation);
+        tl_gate.any_isolated |= (int)slot->isolated;
         if (pl->init) {
             struct trapline_init in = {
                 .host = &tl_plugin_host,

@@ -6,7 +6,10 @@
 #include "trapline/plugin.h"
 
 /* Loads and initialises the plugins of specs[] into the gate, in order,
- * and computes the subscription masks. 0, or -1 with a message. */
-int tl_plugins_start(const char *const *specs, int count, char *err, size_t errlen);
+ * and computes the subscription masks. `isolation` ("raw", "isolated" or
+ * NULL) picks the kind for plugins that support both. 0, or -1 with a
+ * message. */
+int tl_plugins_start(const char *const *specs, int count, const char *isolation, char *err,
+                     size_t errlen);
 
 #endif

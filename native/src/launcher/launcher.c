@@ -9,6 +9,7 @@
  * host's ld.so cannot see them; trapline-exec checks what needs a loader
  * (plugin objects, ELF headers). Every other command goes to the Node CLI
  * (dist/src/cli.js of this package). */
+#include "../base/builtin_plugins.h"
 #include "../base/launch_record.h"
 #include "../base/mem.h"
 #include "../base/sys.h"
@@ -28,9 +29,10 @@ struct kstat {
 };
 
 static const char usage[] =
-    "usage: trapline run [--plugin SPEC]... [--no-follow] [--] PROG [ARGS...]\n"
+    "usage: trapline run [--plugin SPEC]... [--isolation=raw|isolated] [--no-follow] [--] PROG [ARGS...]\n"
     "  SPEC is NAME or PATH.so, optionally followed by :key=value options\n"
-    "  built-in plugins: passthrough (default), count:out=FILE\n";
+    "  built-in plugins: passthrough (default), count:out=FILE,\n"
+    "                    libc-demo:only=NAME,...:out=FILE (isolated)\n";
 
 static char *env_out[MAX_ENV];
 static char record[256 * 1024];
@@ -176,8 +178,8 @@ static void check_spec(const char *spec)
     if (nlen > 3 && !tl_strcmp(name + nlen - 3, ".so")) {
         if (tl_sys2(TL_NR_access, (long)name, R_OK) != 0)
             die(2, "plugin ", name, ": cannot open shared object file");
-    } else if (tl_strcmp(name, "passthrough") && tl_strcmp(name, "count")) {
-        die(2, "unknown plugin '", name, "' (built-in: passthrough, count; or a PATH.so)");
+    } else if (!tl_is_builtin_plugin(name)) {
+        die(2, "unknown plugin '", name, "' (built-in: " TL_BUILTIN_PLUGIN_LIST "; or a PATH.so)");
     }
     while (*p == ':') {
         const char *opt = ++p;
@@ -222,6 +224,10 @@ void tl_launcher_main(uint64_t *sp)
             rec.plugins[rec.plugin_count++] = spec;
         } else if (!tl_strcmp(a, "--no-follow")) {
             rec.no_follow = 1;
+        } else if (!tl_memcmp(a, "--isolation=", 12)) {
+            rec.isolation = a + 12;
+            if (tl_strcmp(rec.isolation, "raw") && tl_strcmp(rec.isolation, "isolated"))
+                die(2, "--isolation must be raw or isolated, not '", rec.isolation, "'");
         } else if (!tl_strcmp(a, "-h") || !tl_strcmp(a, "--help")) {
             tl_write(1, usage, sizeof usage - 1);
             tl_exit_group(0);
