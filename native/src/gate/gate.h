@@ -146,6 +146,10 @@ void tl_gate_call_host(void (*fn)(void *), void *arg);
 /* The barrier a client fork takes so that no host code runs meanwhile. */
 void tl_host_barrier_lock(void);
 void tl_host_barrier_unlock(void);
+/* A companion made by tb's thread for a CLONE_VM child process that runs
+ * beside its parent (not vfork): the child must not wait for a lock its
+ * parent may hold, stopped (LeakSanitizer's tracer stops its parent). */
+struct tl_companion *tl_host_companion_for_child(struct tl_thread_block *tb);
 /* A thread's companion ends with it; a fork child has none. */
 void tl_host_thread_exit(struct tl_thread_block *tb);
 void tl_host_fork_child(struct tl_thread_block *tb);

@@ -172,6 +172,26 @@ void tl_gate_call_host(void (*fn)(void *), void *arg)
     tb->inside = old_inside;
 }
 
+struct tl_companion *tl_host_companion_for_child(struct tl_thread_block *tb)
+{
+    struct tl_host_section s;
+    struct tl_companion *c = 0;
+    if (!tl_gate.host.companion_start)
+        return 0;
+    tl_host_enter(tb, &s, 0);
+    if (!s.main_locked) {
+        main_lock();
+        set_fs(tl_gate.host_fs);
+    }
+    c = tl_gate.host.companion_start();
+    if (!s.main_locked) {
+        set_fs(tb->host_fs);
+        main_unlock();
+    }
+    tl_host_leave(tb, &s);
+    return c;
+}
+
 void tl_host_thread_exit(struct tl_thread_block *tb)
 {
     struct tl_companion *c = tb->companion;

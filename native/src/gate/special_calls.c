@@ -249,6 +249,9 @@ int tl_special_call(struct tl_thread_block *tb, struct tl_frame *f, struct tl_sp
     case SP_EXIT_GROUP:
         tl_signals_block_all();
         tl_gate_process_exit((int)(f->rdi & 0xff), 0);
+        /* A CLONE_VM child process's companion is a thread of its parent. */
+        if (tb->process == &((struct tl_thread_area *)tb->area)->own_process)
+            tl_host_thread_exit(tb);
         tb->state = TL_STATE_EXITING;
         tl_gate_real_call_nocheck(f);
         return 1;

@@ -140,6 +140,8 @@ int tl_threads_clone(struct tl_thread_block *tb, struct tl_frame *f, uint64_t fl
         child->no_companion = 1;
         if (flags & CLONE_VFORK)
             child->host_fs = tb->host_fs;
+        else if (tl_gate.any_isolated && (child->companion = tl_host_companion_for_child(tb)))
+            child->host_fs = child->companion->fs;
     }
     if (flags & CLONE_SETTLS)
         child->client_fs = tls;
