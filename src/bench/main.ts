@@ -2,7 +2,9 @@
 // in one invocation, median of at least 10 runs with the spread, for a getpid
 // loop, a clock_gettime loop, signal delivery (raise → handler), a syscall
 // caught by the backstop (JIT code), /bin/true and `python3 -c pass`, each
-// with a cold and a warm rewrite cache.
+// with a cold and a warm rewrite cache; then isolation: a getppid loop under
+// raw and isolated plugins, fs switches per hook, and resident memory per
+// live thread.
 //
 //   node dist/src/bench/main.js [--runs N] [--iterations N] [--only NAME]
 import { spawnSync } from 'node:child_process';
@@ -41,6 +43,10 @@ interface Case {
   calls?: number;
   /** Same program with no calls, to take start-up out of the per-call cost. */
   baseline?: string[];
+  /** `trapline run` options before `--` (default: none, i.e. passthrough). */
+  run?: string[];
+  /** Rewrite-cache modes to measure (default: cold and warm). */
+  modes?: Mode[];
 }
 
 function timeOnce(cmd: string, args: string[], env: NodeJS.ProcessEnv): number {
@@ -170,6 +176,7 @@ function main(): void {
       baseline: ['-c', 'true'],
     },
     { name: 'make build', cmd: 'make', args: ['-s', '-B', '-C', makeProject()] },
+    ...isolationCases(tests, N),
   ].filter((c) => !opts.only || c.name.includes(opts.only));
 
   const tmpRoot = mkdtempSync(path.join(os.tmpdir(), 'trapline-bench-'));
@@ -188,13 +195,13 @@ function main(): void {
   const rows: Row[] = [];
   try {
     for (const c of cases) {
-      for (const mode of ['cold', 'warm'] as const) {
+      for (const mode of c.modes ?? (['cold', 'warm'] as const)) {
         process.stderr.write(`bench: ${c.name} (${mode} cache)…\n`);
         const nat: number[] = [];
         const tl: number[] = [];
         const natBase: number[] = [];
         const tlBase: number[] = [];
-        const tlArgs = (args: string[]): string[] => ['run', '--', c.cmd, ...args];
+        const tlArgs = (args: string[]): string[] => ['run', ...(c.run ?? []), '--', c.cmd, ...args];
         try {
           // Warm-up: fills the warm cache and the page cache.
           timeOnce(c.cmd, c.args, baseEnv);
@@ -254,12 +261,76 @@ function main(): void {
     ]);
   }
   process.stdout.write(pad(table) + '\n');
+  if (!opts.only || 'isolation'.includes(opts.only)) isolationReport(tests, baseEnv);
   process.stdout.write(
     `\nns/call added = ((trapline − native) at ${N.toLocaleString('en')} calls − (trapline − native) at 0 calls) / calls;` +
       ` the clock_gettime loop makes ${(N * 4).toLocaleString('en')} calls.\n` +
       `cold: a fresh empty XDG_CACHE_HOME for every trapline run; warm: one cache shared by all warm runs.\n`,
   );
   if (rows.some((r) => r.error)) process.exitCode = 1;
+}
+
+/** getppid loops under a raw plugin, libc-demo hooking getppid (two fs
+ *  switches per call), and libc-demo hooking another call (no switch). */
+function isolationCases(tests: string, n: number): Case[] {
+  const loop = path.join(tests, 'getppid_loop');
+  const calls = Math.max(1, Math.floor(n / 10));
+  const variant = (name: string, run: string[], k: number): Case => ({
+    name: `getppid loop, ${name}`,
+    cmd: loop,
+    args: [String(k)],
+    calls: k,
+    baseline: ['0'],
+    run,
+    modes: ['warm'],
+  });
+  return [
+    variant('raw passthrough', ['--plugin', 'passthrough'], n),
+    variant('libc-demo on getppid', ['--plugin', 'libc-demo:only=getppid:out=/dev/null'], calls),
+    variant('libc-demo on getpid only', ['--plugin', 'libc-demo:only=getpid:out=/dev/null'], n),
+  ];
+}
+
+/** fs switches per isolated hook (arch_prctl calls counted by strace) and
+ *  resident memory per live thread, native, raw and isolated. */
+function isolationReport(tests: string, env: NodeJS.ProcessEnv): void {
+  const lines: string[] = ['', 'isolation:'];
+  const loop = path.join(tests, 'getppid_loop');
+  const archPrctls = (k: number): number => {
+    const out = path.join(mkdtempSync(path.join(os.tmpdir(), 'trapline-bench-strace-')), 's.txt');
+    const r = spawnSync('strace', ['-f', '-c', '-e', 'trace=arch_prctl', '-o', out, binPath, 'run', '--plugin',
+      'libc-demo:only=getppid:out=/dev/null', '--', loop, String(k)], { env, stdio: 'ignore', timeout: 120_000 });
+    if (r.status !== 0) return NaN;
+    const m = /^\s*[\d.]+\s+[\d.]+\s+\d+\s+(\d+)\s+(?:\d+\s+)?arch_prctl\s*$/m.exec(readFileSync(out, 'utf8'));
+    rmSync(path.dirname(out), { recursive: true, force: true });
+    return m ? Number(m[1]) : 0;
+  };
+  const k = 2000;
+  const switches = (archPrctls(k) - archPrctls(0)) / k;
+  const fsgsbase = /\bfsgsbase\b/.test(readFileSync('/proc/cpuinfo', 'utf8'));
+  lines.push(
+    Number.isNaN(switches)
+      ? '  fs switches per hooked getppid: strace unavailable'
+      : `  fs switches per hooked getppid: ${switches.toFixed(2)} arch_prctl calls (switch path: ${fsgsbase ? 'wrfsbase, not seen by strace' : 'arch_prctl, no FSGSBASE'})`,
+  );
+  const rss = (cmd: string, args: string[]): [number, number] | undefined => {
+    const r = spawnSync(cmd, args, { env, encoding: 'utf8', timeout: 120_000 });
+    const m = /threads=(\d+) rss_kib_before=(\d+) rss_kib_live=(\d+)/.exec(r.stdout ?? '');
+    return m ? [Number(m[3]) - Number(m[2]), Number(m[1])] : undefined;
+  };
+  const prog = path.join(tests, 'threads_rss');
+  const native = rss(prog, ['1000']);
+  for (const [name, run] of [['raw', 'passthrough'], ['isolated', 'libc-demo:out=/dev/null']] as const) {
+    const tl = rss(binPath, ['run', '--plugin', run, '--', prog, '1000']);
+    if (!native || !tl) {
+      lines.push(`  RSS per live thread (${name}): measurement failed`);
+      continue;
+    }
+    const per = tl[0] / tl[1];
+    const added = (tl[0] - native[0]) / tl[1];
+    lines.push(`  RSS per live thread, 1000 threads, ${name}: ${per.toFixed(1)} KiB (native ${(native[0] / native[1]).toFixed(1)} KiB; trapline adds ${added.toFixed(1)} KiB)`);
+  }
+  process.stdout.write(lines.join('\n') + '\n');
 }
 
 main();
