@@ -15,8 +15,11 @@
  * with the client's fs base (its TLS), without any saving of vector
  * registers: they must be freestanding (no libc, no TLS, no floating point;
  * build with -ffreestanding -mgeneral-regs-only -fno-stack-protector) and may
- * only use the helpers in `struct trapline_host`. An `isolated` plugin may
- * use libc freely; it is refused until isolation lands.
+ * only use the helpers in `struct trapline_host`. An `isolated` plugin's
+ * hooks run on a host thread block of their own in every client thread,
+ * with the client's vector registers saved: they may use libc, malloc,
+ * thread_local, errno and C++ freely (no priority-inheritance or robust
+ * mutexes: the thread id host code sees is not the client's).
  *
  * See docs/plugins.md for a complete example and the stacking rules. */
 #ifndef TRAPLINE_PLUGIN_H
@@ -52,7 +55,7 @@ enum trapline_vdso_fn {
 enum trapline_isolation {
     /** Freestanding hooks on the client's TLS: no libc, no switch, cheapest. */
     TRAPLINE_RAW = 1u << 0,
-    /** Hooks with their own heap, TLS and libc (not available yet). */
+    /** Hooks with their own heap, TLS and libc (a host thread block). */
     TRAPLINE_ISOLATED = 1u << 1
 };
 
