@@ -94,6 +94,15 @@ TL_INLINE long tl_write(int fd, const void *buf, size_t n)
     return tl_sys3(TL_NR_write, fd, (long)buf, (long)n);
 }
 
+/* Private futexes: sleep while *word == value; wake up to n sleepers. */
+TL_INLINE void tl_futex_wait(volatile int *word, int value)
+{
+    tl_sys4(TL_NR_futex, (long)word, 128 /* FUTEX_WAIT_PRIVATE */, value, 0);
+}
+TL_INLINE void tl_futex_wake(volatile int *word, int n)
+{
+    tl_sys3(TL_NR_futex, (long)word, 129 /* FUTEX_WAKE_PRIVATE */, n);
+}
 TL_INLINE long tl_getpid(void) { return tl_sys0(TL_NR_getpid); }
 TL_INLINE long tl_gettid(void) { return tl_sys0(TL_NR_gettid); }
 

@@ -20,19 +20,7 @@
 #include "gate.h"
 #include "../base/sys.h"
 
-#define FUTEX_WAIT_PRIVATE 128
-#define FUTEX_WAKE_PRIVATE 129
 #define BARRIER_WRITER 0x40000000
-
-static void futex_wait(volatile int *word, int value)
-{
-    tl_sys4(TL_NR_futex, (long)word, FUTEX_WAIT_PRIVATE, value, 0);
-}
-
-static void futex_wake(volatile int *word, int count)
-{
-    tl_sys3(TL_NR_futex, (long)word, FUTEX_WAKE_PRIVATE, count);
-}
 
 /* The main block's lock: 0 free, 1 held, 2 held with waiters. A hook may
  * take long (it is plugin code), so waiters sleep. */
@@ -44,7 +32,7 @@ static void main_lock(void)
     if (c != 2)
         c = __atomic_exchange_n(&tl_gate.host_lock, 2, __ATOMIC_ACQUIRE);
     while (c != 0) {
-        futex_wait(&tl_gate.host_lock, 2);
+        tl_futex_wait(&tl_gate.host_lock, 2);
         c = __atomic_exchange_n(&tl_gate.host_lock, 2, __ATOMIC_ACQUIRE);
     }
 }
@@ -52,7 +40,7 @@ static void main_lock(void)
 static void main_unlock(void)
 {
     if (__atomic_exchange_n(&tl_gate.host_lock, 0, __ATOMIC_RELEASE) == 2)
-        futex_wake(&tl_gate.host_lock, 1);
+        tl_futex_wake(&tl_gate.host_lock, 1);
 }
 
 static void barrier_read_lock(void)
@@ -60,7 +48,7 @@ static void barrier_read_lock(void)
     for (;;) {
         int s = __atomic_load_n(&tl_gate.host_barrier, __ATOMIC_RELAXED);
         if (s & BARRIER_WRITER)
-            futex_wait(&tl_gate.host_barrier, s);
+            tl_futex_wait(&tl_gate.host_barrier, s);
         else if (__atomic_compare_exchange_n(&tl_gate.host_barrier, &s, s + 1, 0, __ATOMIC_ACQUIRE,
                                              __ATOMIC_RELAXED))
             return;
@@ -71,7 +59,7 @@ static void barrier_read_unlock(void)
 {
     int s = __atomic_sub_fetch(&tl_gate.host_barrier, 1, __ATOMIC_RELEASE);
     if (s == BARRIER_WRITER)
-        futex_wake(&tl_gate.host_barrier, 1 << 30);
+        tl_futex_wake(&tl_gate.host_barrier, 1 << 30);
 }
 
 void tl_host_barrier_lock(void)
@@ -80,7 +68,7 @@ void tl_host_barrier_lock(void)
     for (;;) {
         int s = __atomic_load_n(&tl_gate.host_barrier, __ATOMIC_RELAXED);
         if (s & BARRIER_WRITER)
-            futex_wait(&tl_gate.host_barrier, s);
+            tl_futex_wait(&tl_gate.host_barrier, s);
         else if (__atomic_compare_exchange_n(&tl_gate.host_barrier, &s, s | BARRIER_WRITER, 0,
                                              __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
             break;
@@ -89,14 +77,14 @@ void tl_host_barrier_lock(void)
         int s = __atomic_load_n(&tl_gate.host_barrier, __ATOMIC_ACQUIRE);
         if (s == BARRIER_WRITER)
             return;
-        futex_wait(&tl_gate.host_barrier, s);
+        tl_futex_wait(&tl_gate.host_barrier, s);
     }
 }
 
 void tl_host_barrier_unlock(void)
 {
     __atomic_store_n(&tl_gate.host_barrier, 0, __ATOMIC_RELEASE);
-    futex_wake(&tl_gate.host_barrier, 1 << 30);
+    tl_futex_wake(&tl_gate.host_barrier, 1 << 30);
 }
 
 static inline void set_fs(uint64_t base)
@@ -202,7 +190,7 @@ void tl_host_thread_exit(struct tl_thread_block *tb)
     tb->companion = 0;
     tb->host_fs = 0;
     __atomic_store_n(&c->state, TL_COMPANION_EXIT, __ATOMIC_RELEASE);
-    futex_wake(&c->state, 1);
+    tl_futex_wake(&c->state, 1);
 }
 
 void tl_host_fork_child(struct tl_thread_block *tb)

@@ -24,7 +24,6 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/prctl.h>
-#include <sys/syscall.h>
 
 #define COMPANION_STACK (128 * 1024)
 
@@ -38,39 +37,13 @@ static pthread_create_fn real_pthread_create(void)
     return real;
 }
 
-/* Raw syscalls: a companion shares its block with a client thread, so it
- * must not write errno (libc's syscall() would). */
-static long raw3(long nr, long a, long b, long c)
-{
-    long r;
-    __asm__ volatile("syscall" : "=a"(r) : "a"(nr), "D"(a), "S"(b), "d"(c) : "rcx", "r11", "memory");
-    return r;
-}
-
-static long raw4(long nr, long a, long b, long c, long d)
-{
-    long r;
-    register long r10 __asm__("r10") = d;
-    __asm__ volatile("syscall" : "=a"(r) : "a"(nr), "D"(a), "S"(b), "d"(c), "r"(r10)
-                     : "rcx", "r11", "memory");
-    return r;
-}
-
-static void futex_wait(volatile int *w, int v)
-{
-    raw4(SYS_futex, (long)w, FUTEX_WAIT_PRIVATE, v, 0);
-}
-
-static void futex_wake(volatile int *w)
-{
-    raw3(SYS_futex, (long)w, FUTEX_WAKE_PRIVATE, 1 << 30);
-}
-
-/* First act of every host thread: no client thread block, no dispatch. */
+/* First act of every host thread: no client thread block, no dispatch.
+ * Raw syscalls (base/sys.h) here and in the futex waits: a companion shares
+ * its block with a client thread, so it must not write errno. */
 static void leave_client_state(void)
 {
-    raw4(SYS_prctl, PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_OFF, 0, 0);
-    raw3(SYS_arch_prctl, TL_ARCH_SET_GS, 0, 0);
+    tl_sys4(TL_NR_prctl, PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_OFF, 0, 0);
+    tl_sys2(TL_NR_arch_prctl, TL_ARCH_SET_GS, 0);
 }
 
 static void *companion_main(void *arg)
@@ -78,9 +51,9 @@ static void *companion_main(void *arg)
     struct tl_companion *c = arg;
     leave_client_state();
     __atomic_store_n(&c->state, TL_COMPANION_PARKED, __ATOMIC_RELEASE);
-    futex_wake(&c->state);
+    tl_futex_wake(&c->state, 1);
     while (__atomic_load_n(&c->state, __ATOMIC_ACQUIRE) != TL_COMPANION_EXIT)
-        futex_wait(&c->state, TL_COMPANION_PARKED);
+        tl_futex_wait(&c->state, TL_COMPANION_PARKED);
     free(c);
     return NULL; /* thread_local destructors and mimalloc's thread-done run now */
 }
@@ -117,7 +90,7 @@ struct tl_companion *tl_companion_start(void)
      * Lend it only once the companion is parked, off the client's state. */
     c->fs = (uint64_t)t;
     while (__atomic_load_n(&c->state, __ATOMIC_ACQUIRE) == TL_COMPANION_STARTING)
-        futex_wait(&c->state, TL_COMPANION_STARTING);
+        tl_futex_wait(&c->state, TL_COMPANION_STARTING);
     return c;
 }
 
@@ -135,7 +108,7 @@ static void *plugin_thread_main(void *p)
     void *arg = pt->arg;
     leave_client_state();
     __atomic_store_n(&pt->started, 1, __ATOMIC_RELEASE);
-    futex_wake(&pt->started);
+    tl_futex_wake(&pt->started, 1);
     return fn(arg);
 }
 
@@ -147,6 +120,6 @@ __attribute__((visibility("default"))) int pthread_create(pthread_t *t, const pt
     if (r)
         return r;
     while (!__atomic_load_n(&pt.started, __ATOMIC_ACQUIRE))
-        futex_wait(&pt.started, 0);
+        tl_futex_wait(&pt.started, 0);
     return 0;
 }
