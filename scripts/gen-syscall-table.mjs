@@ -25,15 +25,59 @@ for (const e of table) names[e.nr] = e.name;
 //   out_lenptr  at exit on success, *(socklen_t *)args[len] bytes
 //   strvec      at entry, a NULL-terminated array of strings (argv)
 //   count       at entry, the number of entries of a NULL-terminated array (envp)
-// `len: 'next'` means the first `size` argument after this one.
+// `len: 'next'` means the first argument after this one of kind `lenKind`
+// (default `size`); a number is that argument's index. Sizes are the x86-64
+// kernel's structs.
 const captureByKind = {
   path: { mode: 'string' },
   buf_in: { mode: 'in_len', len: 'next' },
   buf_out: { mode: 'out_ret' },
+  cwd_out: { mode: 'out_ret' },
+  dirent_out: { mode: 'out_ret' },
+  cpuset_in: { mode: 'in_len', len: 1 },
+  cpuset_out: { mode: 'out_ret' },
   stat_out: { mode: 'out_fixed', size: 144 },
+  statfs_out: { mode: 'out_fixed', size: 120 },
+  statx_out: { mode: 'out_fixed', size: 256 },
   sockaddr: { mode: 'in_len', len: 'next' },
+  sockaddr_out: { mode: 'out_lenptr', len: 'next', lenKind: 'socklen_ptr' },
+  socklen_ptr: { mode: 'in_fixed', size: 4 },
   argv: { mode: 'strvec' },
   envp: { mode: 'count' },
+  sigset_in: { mode: 'in_fixed', size: 8 },
+  sigset_out: { mode: 'out_fixed', size: 8 },
+  sigaction_in: { mode: 'in_fixed', size: 32 },
+  sigaction_out: { mode: 'out_fixed', size: 32 },
+  stack_in: { mode: 'in_fixed', size: 24 },
+  stack_out: { mode: 'out_fixed', size: 24 },
+  timespec_in: { mode: 'in_fixed', size: 16 },
+  timespec_out: { mode: 'out_fixed', size: 16 },
+  futex_timeout: { mode: 'in_fixed', size: 16 },
+  utimens_in: { mode: 'in_fixed', size: 32 },
+  timeval_in: { mode: 'in_fixed', size: 16 },
+  timeval_out: { mode: 'out_fixed', size: 16 },
+  itimerval_in: { mode: 'in_fixed', size: 32 },
+  itimerval_out: { mode: 'out_fixed', size: 32 },
+  itimerspec_in: { mode: 'in_fixed', size: 32 },
+  itimerspec_out: { mode: 'out_fixed', size: 32 },
+  rlimit_in: { mode: 'in_fixed', size: 16 },
+  rlimit_out: { mode: 'out_fixed', size: 16 },
+  rusage_out: { mode: 'out_fixed', size: 144 },
+  tms_out: { mode: 'out_fixed', size: 32 },
+  wait_status: { mode: 'out_fixed', size: 4 },
+  utsname_out: { mode: 'out_fixed', size: 390 },
+  sysinfo_out: { mode: 'out_fixed', size: 112 },
+  fds_out: { mode: 'out_fixed', size: 8 },
+  // The first element only: no mode gathers a whole array.
+  pollfd_in: { mode: 'in_fixed', size: 8 },
+  iovec_in: { mode: 'in_fixed', size: 16 },
+  iovec_out: { mode: 'out_fixed', size: 16 },
+  epoll_event_in: { mode: 'in_fixed', size: 12 },
+  // struct clone_args up to tls (CLONE_ARGS_SIZE_VER0): every caller passes at least that.
+  clone_args_in: { mode: 'in_fixed', size: 64 },
+  open_how_in: { mode: 'in_fixed', size: 24 },
+  // struct termios (TCGETS) and smaller (winsize); what the decoder shows depends on the request.
+  ioctl_arg: { mode: 'out_fixed', size: 36 },
 };
 const captureModes = ['none', 'string', 'in_len', 'out_ret', 'out_len', 'in_fixed', 'out_fixed',
   'in_lenptr', 'out_lenptr', 'strvec', 'count'];
@@ -42,8 +86,9 @@ const captureOf = (e) => (e.args ?? []).map((kind, i) => {
   if (!c) return null;
   let len = 0;
   if (c.len === 'next') {
-    len = e.args.indexOf('size', i + 1);
-    if (len < 0) throw new Error(`${e.name}: ${kind} argument ${i} has no size argument after it`);
+    const lenKind = c.lenKind ?? 'size';
+    len = e.args.indexOf(lenKind, i + 1);
+    if (len < 0) throw new Error(`${e.name}: ${kind} argument ${i} has no ${lenKind} argument after it`);
   } else if (typeof c.len === 'number') len = c.len;
   return { mode: captureModes.indexOf(c.mode), len, size: c.size ?? 0, name: c.mode };
 });
