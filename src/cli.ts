@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { binPath } from './paths.js';
+import { addTraceCommands } from './trace/command.js';
 
 const USAGE_EXIT = 2;
 
@@ -48,7 +49,9 @@ function main(argv: string[]): void {
     .description('Route every syscall and vDSO call of an unmodified x86-64 program through plugins.')
     .exitOverride()
     .showHelpAfterError()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) })
+    // Options after a command belong to it, and after PROG to PROG.
+    .enablePositionalOptions();
 
   program
     .command('run')
@@ -71,6 +74,8 @@ Set TRAPLINE_DEBUG=1 to print one line per rewritten object.`,
       const i = argv.indexOf('run');
       runNative(['run', ...argv.slice(i + 1)]);
     });
+
+  addTraceCommands(program);
 
   if (argv.length === 0) {
     program.outputHelp({ error: true });

@@ -1,0 +1,411 @@
+// Decoding one call's arguments and result into strace's text, by argument
+// kind (src/syscall/syscalls.json), with the few calls whose printing
+// depends on another argument (open's mode, fcntl, futex, ioctl, clone).
+import type { Call } from './calls.js';
+import * as C from './constants.js';
+import { describeErrno, isError } from './errno.js';
+import { enumName, flags, hex, type FlagTable } from './flags.js';
+import { formatSigset, signalName } from './signals.js';
+import { limitBytes, quote } from './strings.js';
+import * as S from './structs.js';
+import { kindsOf } from './syscall-table.js';
+import type { Blob } from './stream.js';
+
+export interface DecodeOptions {
+  /** -s: bytes of a buffer shown. */
+  stringLimit: number;
+  /** -v */
+  verbose: boolean;
+  /** -X raw */
+  raw: boolean;
+  /** -y: the path behind a descriptor, when known. */
+  fdPath?: (pid: number, fd: number) => string | undefined;
+}
+
+/** A call's arguments as text, split where strace splits a call that is
+ *  interrupted: `entry` is printed at entry, `exit` once it returned. */
+export interface DecodedArgs {
+  entry: string[];
+  exit: string[];
+}
+
+const i32 = (v: bigint): bigint => BigInt.asIntN(32, v);
+const u32 = (v: bigint): bigint => BigInt.asUintN(32, v);
+const ptr = (v: bigint): string => (v === 0n ? 'NULL' : hex(v));
+
+/** Kinds whose value is known only once the call returned. */
+const EXIT_KINDS = new Set(['buf_out', 'cwd_out', 'dirent_out', 'cpuset_out', 'sockaddr_out', 'socklen_ptr', 'wait_status',
+  'fds_out', 'ioctl_arg', 'stat_out', 'statfs_out', 'statx_out', 'sigset_out', 'sigaction_out', 'stack_out', 'timespec_out',
+  'timeval_out', 'itimerval_out', 'itimerspec_out', 'rlimit_out', 'rusage_out', 'tms_out', 'utsname_out', 'sysinfo_out',
+  'iovec_out']);
+
+function blobFor(call: Call, arg: number): Blob | undefined {
+  // An exit copy describes the memory after the call: prefer it.
+  return call.blobs.find((b) => b.arg === arg && b.exit) ?? call.blobs.find((b) => b.arg === arg);
+}
+
+function fd(v: bigint, call: Call, o: DecodeOptions): string {
+  const n = Number(i32(v));
+  const p = n >= 0 ? o.fdPath?.(call.pid, n) : undefined;
+  return p === undefined ? String(n) : `${n}<${p}>`;
+}
+
+function named(v: bigint, t: FlagTable, o: DecodeOptions, unknown?: string): string {
+  return o.raw ? hex(v) : enumName(v, t, unknown);
+}
+function bits(v: bigint, t: FlagTable, o: DecodeOptions, zero = '0'): string {
+  if (o.raw) return v === 0n ? '0' : hex(v);
+  return flags(v, t, zero);
+}
+
+function failed(call: Call): boolean {
+  return call.result !== undefined && isError(call.result);
+}
+
+/** A pointer argument shown from its blob, or as an address when nothing
+ *  (or nothing usable) was captured. */
+function withBlob(call: Call, i: number, show: (data: Buffer, blob: Blob) => string): string {
+  const v = call.args[i] ?? 0n;
+  if (v === 0n) return 'NULL';
+  const b = blobFor(call, i);
+  if (!b || b.fault || b.count) return hex(v);
+  return show(b.data, b);
+}
+
+function buffer(call: Call, i: number, o: DecodeOptions, hexBytes = false): string {
+  return withBlob(call, i, (data, b) => {
+    const { bytes, cut } = limitBytes(data, o.stringLimit, b.truncated);
+    return quote(bytes, { truncated: cut, hex: hexBytes });
+  });
+}
+
+function argv(call: Call, i: number, o: DecodeOptions): string {
+  return withBlob(call, i, (data, b) => {
+    const items: string[] = [];
+    let start = 0;
+    for (let k = 0; k < data.length; k++) {
+      if (data[k] !== 0) continue;
+      items.push(data.subarray(start, k).toString('latin1'));
+      start = k + 1;
+    }
+    const shown = items.map((s) => {
+      const { bytes, cut } = limitBytes(Buffer.from(s, 'latin1'), o.stringLimit, false);
+      return quote(bytes, { truncated: cut });
+    });
+    return `[${shown.join(', ')}${b.truncated ? ', ...' : ''}]`;
+  });
+}
+
+function envp(call: Call, i: number): string {
+  const v = call.args[i] ?? 0n;
+  if (v === 0n) return 'NULL';
+  const b = blobFor(call, i);
+  if (b && b.count && b.data.length >= 8) return `${hex(v)} /* ${b.data.readBigUInt64LE(0)} vars */`;
+  return hex(v);
+}
+
+function socketType(v: bigint, o: DecodeOptions): string {
+  if (o.raw) return hex(v);
+  const type = enumName(v & 0xfn, C.socketTypes);
+  const rest = flags(v & ~0xfn, C.socketTypeFlags, '');
+  return rest ? `${type}|${rest}` : type;
+}
+
+function mmapFlagsText(v: bigint, o: DecodeOptions): string {
+  if (o.raw) return hex(v);
+  const type = enumName(v & 0xfn, C.mmapTypes, undefined, true);
+  const rest = flags(v & ~0xfn, C.mmapFlags, '');
+  return rest ? `${type}|${rest}` : type;
+}
+
+function cloneFlagsText(v: bigint, o: DecodeOptions): string {
+  if (o.raw) return hex(v);
+  const sig = Number(v & 0xffn);
+  const rest = flags(v & ~0xffn, C.cloneFlags, '');
+  const parts = [rest, sig ? signalName(sig) : ''].filter((s) => s !== '');
+  return parts.length ? parts.join('|') : '0';
+}
+
+function futexOp(v: bigint, o: DecodeOptions): string {
+  if (o.raw) return hex(v);
+  const cmd = v & 0x7fn;
+  let s = enumName(cmd, C.futexCmds);
+  if (v & C.FUTEX_PRIVATE_FLAG) s += '_PRIVATE';
+  if (v & C.FUTEX_CLOCK_REALTIME) s += '|FUTEX_CLOCK_REALTIME';
+  const rest = v & ~(0x7fn | C.FUTEX_PRIVATE_FLAG | C.FUTEX_CLOCK_REALTIME);
+  return rest ? `${s}|${hex(rest)}` : s;
+}
+
+/** One argument of a given kind. */
+export function formatArg(kind: string, i: number, call: Call, o: DecodeOptions): string {
+  const v = call.args[i] ?? 0n;
+  const so: S.StructOptions = { verbose: o.verbose, raw: o.raw };
+  const struct = (fmt: (b: Buffer) => string): string => withBlob(call, i, (d) => fmt(d));
+  const outStruct = (fmt: (b: Buffer) => string): string => (failed(call) ? ptr(v) : struct(fmt));
+  switch (kind) {
+    case 'int': return i32(v).toString();
+    case 'uint': return u32(v).toString();
+    case 'size': return BigInt.asUintN(64, v).toString();
+    case 'offset': return v.toString();
+    case 'hex': return v === 0n ? '0' : hex(v);
+    case 'addr':
+    case 'ptr': return ptr(v);
+    case 'pid': return i32(v).toString();
+    case 'uid':
+    case 'gid': return u32(v) === 0xffffffffn ? '-1' : u32(v).toString();
+    case 'fd': return fd(v, call, o);
+    case 'dirfd': return i32(v) === C.AT_FDCWD && !o.raw ? 'AT_FDCWD' : fd(v, call, o);
+    case 'mode': return S.fileMode(u32(v), so);
+    case 'umask': return S.octalMode(u32(v));
+    case 'path': return withBlob(call, i, (d) => quote(d, { nulTerminated: true }));
+    case 'buf_in': return buffer(call, i, o);
+    case 'buf_out': return failed(call) ? ptr(v) : buffer(call, i, o, call.name === 'getrandom');
+    case 'cwd_out': return failed(call) ? ptr(v) : withBlob(call, i, (d) => quote(d, { nulTerminated: true }));
+    case 'argv': return argv(call, i, o);
+    case 'envp': return envp(call, i);
+    case 'open_flags': return o.raw ? hex(v) : S.openFlagsText(u32(v));
+    case 'access_mode': return bits(v, C.accessModes, o, 'F_OK');
+    case 'at_flags': return bits(u32(v), C.atFlags, o);
+    case 'mmap_prot': return bits(v, C.mmapProt, o, 'PROT_NONE');
+    case 'mmap_flags': return mmapFlagsText(v, o);
+    case 'signal': return o.raw ? i32(v).toString() : signalName(Number(i32(v)));
+    case 'sigprocmask_how': return named(v, C.sigprocmaskHow, o);
+    case 'clone_flags': return cloneFlagsText(v, o);
+    case 'fcntl_cmd': return named(i32(v), C.fcntlCmds, o);
+    case 'clockid': return named(i32(v), C.clockIds, o);
+    case 'whence': return named(v, C.whence, o);
+    case 'madvise_advice': return named(v, C.madviseAdvice, o);
+    case 'fadvise_advice': return named(v, C.fadviseAdvice, o);
+    case 'socket_domain': return named(v, C.addressFamilies, o);
+    case 'socket_type': return socketType(u32(v), o);
+    case 'sock_flags': return bits(v, C.socketTypeFlags, o);
+    case 'msg_flags': return bits(u32(v), C.msgFlags, o);
+    case 'shutdown_how': return named(v, C.shutdownHow, o);
+    case 'sockopt_level': return named(i32(v), C.sockoptLevels, o);
+    case 'ioctl_cmd': return o.raw ? hex(v) : enumName(u32(v), C.ioctlCmds, undefined, true);
+    case 'futex_op': return futexOp(v, o);
+    case 'prctl_option': return named(v, C.prctlOptions, o, 'PR_???');
+    case 'arch_prctl_code': return o.raw ? hex(v) : enumName(v, C.archPrctlCodes, 'ARCH_???', true);
+    case 'wait_options': return bits(u32(v), C.waitOptions, o);
+    case 'flock_op': return bits(v, C.flockOps, o);
+    case 'epoll_ctl_op': return named(v, C.epollCtlOps, o);
+    case 'rlimit_resource': return named(v, C.rlimitResources, o);
+    case 'rusage_who': return named(i32(v), C.rusageWho, o);
+    case 'itimer_which': return named(v, C.itimerWhich, o);
+    case 'prio_which': return named(v, C.prioWhich, o);
+    case 'sched_policy': return named(v, C.schedPolicies, o);
+    case 'timer_flags': return bits(v, C.timerFlags, o);
+    case 'epoll_flags': return bits(v, C.epollCreateFlags, o);
+    case 'efd_flags': return bits(v, C.eventfdFlags, o);
+    case 'tfd_flags': return bits(v, C.timerfdFlags, o);
+    case 'sfd_flags': return bits(v, C.signalfdFlags, o);
+    case 'memfd_flags': return bits(v, C.memfdFlags, o);
+    case 'getrandom_flags': return bits(v, C.getrandomFlags, o);
+    case 'mremap_flags': return bits(v, C.mremapFlags, o);
+    case 'msync_flags': return bits(v, C.msyncFlags, o);
+    case 'mlockall_flags': return bits(v, C.mlockallFlags, o);
+    case 'rename_flags': return bits(v, C.renameFlags, o);
+    case 'close_range_flags': return bits(v, C.closeRangeFlags, o);
+    case 'statx_mask': return bits(u32(v), C.statxMask, o);
+    case 'inotify_mask': return bits(u32(v), C.inotifyMask, o);
+    case 'ptrace_request': return named(v, C.ptraceRequests, o);
+    case 'waitid_idtype': return named(v, C.waitidTypes, o);
+    case 'stat_out': return outStruct((b) => S.formatStat(b, so));
+    case 'statfs_out': return outStruct((b) => S.formatStatfs(b, so));
+    case 'statx_out': return outStruct((b) => S.formatStatx(b, so));
+    case 'sockaddr': return struct((b) => S.formatSockaddr(b, so));
+    case 'sockaddr_out': return outStruct((b) => S.formatSockaddr(b, so));
+    case 'socklen_ptr': return socklen(call, i);
+    case 'sigset_in': return struct((b) => (b.length >= 8 ? (o.raw ? `[${hex(b.readBigUInt64LE(0))}]` : formatSigset(b.readBigUInt64LE(0))) : '[...]'));
+    case 'sigset_out': return outStruct((b) => (b.length >= 8 ? formatSigset(b.readBigUInt64LE(0)) : '[...]'));
+    case 'sigaction_in': return struct((b) => S.formatSigaction(b, so));
+    case 'sigaction_out': return outStruct((b) => S.formatSigaction(b, so));
+    case 'stack_in': return struct(S.formatStack);
+    case 'stack_out': return outStruct(S.formatStack);
+    case 'timespec_in':
+    case 'futex_timeout': return struct((b) => S.formatTimespec(b));
+    case 'timespec_out': return outStruct((b) => S.formatTimespec(b));
+    case 'utimens_in': return struct(S.formatUtimens);
+    case 'timeval_in': return struct((b) => S.formatTimeval(b));
+    case 'timeval_out': return outStruct((b) => S.formatTimeval(b));
+    case 'itimerval_in': return struct(S.formatItimerval);
+    case 'itimerval_out': return outStruct(S.formatItimerval);
+    case 'itimerspec_in': return struct(S.formatItimerspec);
+    case 'itimerspec_out': return outStruct(S.formatItimerspec);
+    case 'rlimit_in': return struct(S.formatRlimit);
+    case 'rlimit_out': return outStruct(S.formatRlimit);
+    case 'rusage_out': return outStruct((b) => S.formatRusage(b, so));
+    case 'tms_out': return outStruct(S.formatTms);
+    case 'wait_status': return outStruct((b) => S.formatWaitStatus(b, so));
+    case 'utsname_out': return outStruct((b) => S.formatUtsname(b, so));
+    case 'sysinfo_out': return outStruct(S.formatSysinfo);
+    case 'fds_out': return outStruct(S.formatIntPair);
+    case 'pollfd_in': return struct((b) => S.formatPollfd(b, Number(u32(call.args[i + 1] ?? 0n)), so));
+    case 'iovec_in': return struct((b) => S.formatIovec(b, Number(i32(call.args[i + 1] ?? 0n))));
+    case 'iovec_out': return struct((b) => S.formatIovec(b, Number(i32(call.args[i + 1] ?? 0n))));
+    case 'epoll_event_in': return struct((b) => S.formatEpollEvent(b, so));
+    case 'clone_args_in': return struct((b) => S.formatCloneArgs(b, so));
+    case 'open_how_in': return struct((b) => S.formatOpenHow(b, so));
+    case 'cpuset_in': return struct(S.formatCpuset);
+    case 'cpuset_out': return outStruct(S.formatCpuset);
+    case 'dirent_out': return failed(call) ? ptr(v) : dirents(call, i, o);
+    case 'ioctl_arg': return ioctlArg(call, i, o);
+    case 'fcntl_arg': return fcntlArg(call, o);
+    default: return hex(v);
+  }
+}
+
+/** socklen_t in, and out when the sockaddr blob shows what the kernel wrote. */
+function socklen(call: Call, i: number): string {
+  const v = call.args[i] ?? 0n;
+  if (v === 0n) return 'NULL';
+  const b = blobFor(call, i);
+  if (!b || b.data.length < 4) return hex(v);
+  const before = b.data.readUInt32LE(0);
+  const addr = blobFor(call, i - 1);
+  if (!failed(call) && addr && !addr.fault && addr.data.length !== before) return `[${before} => ${addr.data.length}]`;
+  return `[${before}]`;
+}
+
+function dirents(call: Call, i: number, o: DecodeOptions): string {
+  const v = call.args[i] ?? 0n;
+  const b = blobFor(call, i);
+  if (!b || b.fault || b.truncated) return hex(v);
+  const entries = S.direntEntries(b.data, call.name === 'getdents64');
+  if (!entries) return hex(v);
+  if (o.verbose) return `[${entries.join(', ')}]`;
+  return `${hex(v)} /* ${entries.length} entries */`;
+}
+
+function ioctlArg(call: Call, i: number, o: DecodeOptions): string {
+  const v = call.args[i] ?? 0n;
+  const cmd = u32(call.args[1] ?? 0n);
+  if (failed(call)) return ptr(v);
+  const so: S.StructOptions = { verbose: o.verbose, raw: o.raw };
+  switch (cmd) {
+    case 0x5401n: return withBlob(call, i, (b) => S.formatTermios(b, so));
+    case 0x5413n: return withBlob(call, i, S.formatWinsize);
+    case 0x541bn:
+    case 0x540fn: return withBlob(call, i, (b) => (b.length >= 4 ? `[${b.readInt32LE(0)}]` : hex(v)));
+    default: return ptr(v);
+  }
+}
+
+function fcntlArg(call: Call, o: DecodeOptions): string {
+  const cmd = i32(call.args[1] ?? 0n);
+  const v = call.args[2] ?? 0n;
+  switch (cmd) {
+    case 2n: return bits(v, C.fdFlags, o);
+    case 4n: return o.raw ? hex(v) : S.openFlagsText(u32(v));
+    case 0n:
+    case 1030n: return fd(v, call, o);
+    default: return o.raw ? hex(v) : i32(v).toString();
+  }
+}
+
+/** How many leading arguments strace shows for this call. */
+function shownArgCount(call: Call, kinds: string[]): number {
+  const a = (i: number): bigint => call.args[i] ?? 0n;
+  switch (call.name) {
+    case 'open':
+    case 'openat': {
+      const flagsAt = call.name === 'open' ? 1 : 2;
+      return a(flagsAt) & (C.O_CREAT | C.O_TMPFILE) ? kinds.length : kinds.length - 1;
+    }
+    case 'fcntl': {
+      const cmd = i32(a(1));
+      return [1n, 3n, 9n, 11n, 1025n, 1032n, 1034n].includes(cmd) ? 2 : 3;
+    }
+    case 'futex': {
+      const cmd = a(1) & 0x7fn;
+      if (cmd === 1n || cmd === 7n || cmd === 8n) return 3;
+      if (cmd === 0n) return 4;
+      return cmd === 9n || cmd === 10n ? 6 : 6;
+    }
+    case 'prctl': return 5;
+    default: return kinds.length;
+  }
+}
+
+/** The arguments of a call as strace shows them. */
+export function decodeArgs(call: Call, o: DecodeOptions): DecodedArgs {
+  const kinds = kindsOf(call.name, call.vdso);
+  if (call.name === 'clone' && !o.raw) return decodeClone(call, o);
+  const n = Math.min(shownArgCount(call, kinds), kinds.length);
+  const texts: string[] = [];
+  for (let i = 0; i < n; i++) {
+    if (call.name === 'futex' && i === 4 && (call.args[1]! & 0x7fn) >= 9n && (call.args[1]! & 0x7fn) <= 10n) {
+      // The bitset variants take no second address: strace shows the bitset.
+      const bitset = u32(call.args[5] ?? 0n);
+      texts.push(bitset === 0xffffffffn ? 'FUTEX_BITSET_MATCH_ANY' : hex(bitset));
+      break;
+    }
+    if (call.name === 'futex' && i === 3 && !((call.args[1]! & 0x7fn) === 0n || (call.args[1]! & 0x7fn) === 9n || (call.args[1]! & 0x7fn) === 11n)) {
+      texts.push(u32(call.args[3] ?? 0n).toString());
+      continue;
+    }
+    if (call.name === 'socket' && i === 2) {
+      texts.push(socketProtocol(call.args[0] ?? 0n, call.args[2] ?? 0n, o));
+      continue;
+    }
+    if ((call.name === 'setsockopt' || call.name === 'getsockopt') && i === 2 && i32(call.args[1] ?? 0n) === 1n && !o.raw) {
+      texts.push(enumName(i32(call.args[2] ?? 0n), C.socketOptions));
+      continue;
+    }
+    texts.push(formatArg(kinds[i]!, i, call, o));
+  }
+  let split = kinds.slice(0, n).findIndex((k) => EXIT_KINDS.has(k));
+  if (split < 0) split = texts.length;
+  return { entry: texts.slice(0, split), exit: texts.slice(split) };
+}
+
+function socketProtocol(domain: bigint, proto: bigint, o: DecodeOptions): string {
+  if (o.raw) return i32(proto).toString();
+  if (domain === 2n || domain === 10n) return enumName(proto, C.ipProtocols);
+  if (domain === 16n) return enumName(proto, C.netlinkProtocols);
+  return i32(proto).toString();
+}
+
+/** clone(2) as strace prints it on x86-64: named arguments, the child's tid
+ *  pointer only once the call returned. */
+function decodeClone(call: Call, o: DecodeOptions): DecodedArgs {
+  const f = call.args[0] ?? 0n;
+  const entry = [`child_stack=${ptr(call.args[1] ?? 0n)}`, `flags=${cloneFlagsText(f, o)}`];
+  if (f & 0x100000n) entry.push(`parent_tid=${ptr(call.args[2] ?? 0n)}`);
+  const exit: string[] = [];
+  if (f & 0x1200000n) exit.push(`child_tidptr=${ptr(call.args[3] ?? 0n)}`);
+  if (f & 0x80000n) exit.push(`tls=${ptr(call.args[4] ?? 0n)}`);
+  return { entry, exit };
+}
+
+/** The result after ` = `: a number, an address, or `-1 ENOENT (...)`. */
+export function formatResult(call: Call, o: DecodeOptions): string {
+  if (call.noReturn || call.result === undefined) return '?';
+  const r = call.result;
+  if (isError(r)) return `-1 ${describeErrno(Number(-r))}`;
+  switch (call.name) {
+    case 'mmap':
+    case 'mremap':
+    case 'brk':
+    case 'shmat':
+      return hex(r);
+    case 'umask':
+      return S.octalMode(r);
+    case 'fcntl': {
+      const cmd = i32(call.args[1] ?? 0n);
+      if (cmd === 3n && !o.raw) return `${hex(r)} (flags ${S.openFlagsText(r)})`;
+      if (cmd === 1n && !o.raw) return `${hex(r)} (flags ${flags(r, C.fdFlags)})`;
+      if (cmd === 0n || cmd === 1030n) return fd(r, call, o);
+      return r.toString();
+    }
+  }
+  if (returnsFd(call.name)) return fd(r, call, o);
+  return r.toString();
+}
+
+const FD_RESULTS = new Set(['open', 'openat', 'openat2', 'creat', 'dup', 'dup2', 'dup3', 'socket', 'accept', 'accept4',
+  'epoll_create', 'epoll_create1', 'eventfd', 'eventfd2', 'memfd_create', 'signalfd', 'signalfd4', 'timerfd_create',
+  'inotify_init', 'inotify_init1', 'pidfd_open', 'userfaultfd', 'perf_event_open', 'fanotify_init', 'open_by_handle_at']);
+export function returnsFd(name: string): boolean {
+  return FD_RESULTS.has(name);
+}

@@ -1,0 +1,164 @@
+// Records become calls: a SYSCALL_ENTER waits, per tid, for its
+// SYSCALL_EXIT; calls that never return (exit, exit_group, a successful
+// execve) are closed by the process's exit or its next image.
+import type { Blob, TraceRecord } from './stream.js';
+import { syscallByNr, vdsoByFn } from './syscall-table.js';
+
+export interface Call {
+  pid: number;
+  tid: number;
+  /** Syscall number; -1 for vDSO calls. */
+  nr: number;
+  name: string;
+  vdso: boolean;
+  args: bigint[];
+  /** Entry and exit blobs together. */
+  blobs: Blob[];
+  enterTime: bigint;
+  /** Undefined while the call is in flight, and for calls that never returned. */
+  result?: bigint;
+  exitTime?: bigint;
+  /** The call never returned to its caller (`= ?`). */
+  noReturn?: boolean;
+}
+
+export type CallEvent =
+  /** A whole call at once. */
+  | { kind: 'call'; call: Call }
+  /** A call began and its thread is now inside it. */
+  | { kind: 'enter'; call: Call }
+  /** A call that began earlier returned (or ended without returning). */
+  | { kind: 'resume'; call: Call }
+  /** A thread other than the process's first ended with exit(2). */
+  | { kind: 'thread_exit'; pid: number; tid: number; time: bigint; status: number }
+  | { kind: 'process_exit'; pid: number; tid: number; time: bigint; status: number; signal: number }
+  | { kind: 'image_start'; pid: number; tid: number; ppid: number; time: bigint; initial: boolean; path: string; argv: string[] };
+
+const NO_RETURN = new Set(['exit', 'exit_group']);
+const EXECS = new Set(['execve', 'execveat']);
+const FORKS = new Set(['clone', 'clone3', 'fork', 'vfork']);
+
+function nameOf(nr: number): string {
+  return syscallByNr(nr)?.name ?? `syscall_${nr}`;
+}
+
+export class CallPairer {
+  private inFlight = new Map<number, Call>();
+
+  /** The events one record makes. */
+  push(r: TraceRecord): CallEvent[] {
+    switch (r.type) {
+      case 'syscall':
+        return [
+          {
+            kind: 'call',
+            call: {
+              pid: r.pid, tid: r.tid, nr: r.nr, name: nameOf(r.nr), vdso: false, args: r.args, blobs: r.blobs,
+              enterTime: r.time, result: r.result, exitTime: r.exitTime,
+            },
+          },
+        ];
+      case 'vdso':
+        return [
+          {
+            kind: 'call',
+            call: {
+              pid: r.pid, tid: r.tid, nr: -1, name: vdsoByFn(r.fn)?.name ?? `vdso_${r.fn}`, vdso: true, args: r.args,
+              blobs: r.blobs, enterTime: r.time, result: r.result, exitTime: r.exitTime,
+            },
+          },
+        ];
+      case 'enter': {
+        const events: CallEvent[] = [];
+        // A thread cannot be in two calls: an unanswered entry never returned.
+        const stale = this.inFlight.get(r.tid);
+        if (stale) events.push(this.close(stale));
+        const call: Call = {
+          pid: r.pid, tid: r.tid, nr: r.nr, name: nameOf(r.nr), vdso: false, args: r.args, blobs: [...r.blobs],
+          enterTime: r.time,
+        };
+        this.inFlight.set(r.tid, call);
+        events.push({ kind: 'enter', call });
+        if (NO_RETURN.has(call.name)) {
+          // Nothing more comes from this thread: say so now, as strace does.
+          events.push(this.close(call));
+          if (call.name === 'exit' && call.tid !== call.pid)
+            events.push({ kind: 'thread_exit', pid: r.pid, tid: r.tid, time: r.time, status: Number(r.args[0]! & 0xffn) });
+        }
+        return events;
+      }
+      case 'exit': {
+        const call = this.inFlight.get(r.tid);
+        if (!call || call.nr !== r.nr) {
+          // The child's side of a fork returns without having entered: strace
+          // does not show it either. Anything else is shown on its own.
+          if (FORKS.has(nameOf(r.nr)) && r.result === 0n) return [];
+          if (EXECS.has(nameOf(r.nr)) && r.result === 0n) return [];
+          return [
+            {
+              kind: 'call',
+              call: {
+                pid: r.pid, tid: r.tid, nr: r.nr, name: nameOf(r.nr), vdso: false, args: [0n, 0n, 0n, 0n, 0n, 0n],
+                blobs: r.blobs, enterTime: r.time, result: r.result, exitTime: r.time,
+              },
+            },
+          ];
+        }
+        this.inFlight.delete(r.tid);
+        call.blobs.push(...r.blobs);
+        call.result = r.result;
+        call.exitTime = r.time;
+        return [{ kind: 'resume', call }];
+      }
+      case 'process_exit': {
+        const events = this.closeWhere((c) => c.pid === r.pid);
+        events.push({ kind: 'process_exit', pid: r.pid, tid: r.tid, time: r.time, status: r.status, signal: r.signal });
+        return events;
+      }
+      case 'image_start': {
+        // A successful exec ends with the new image: its call returned 0.
+        const events: CallEvent[] = [];
+        for (const c of [...this.inFlight.values()]) {
+          if (c.pid !== r.pid) continue;
+          this.inFlight.delete(c.tid);
+          if (EXECS.has(c.name)) {
+            c.result = 0n;
+            c.exitTime = r.time;
+            events.push({ kind: 'resume', call: c });
+          } else {
+            events.push(this.close(c));
+          }
+        }
+        events.push({
+          kind: 'image_start', pid: r.pid, tid: r.tid, ppid: r.ppid, time: r.time, initial: r.initial, path: r.path,
+          argv: r.argv,
+        });
+        return events;
+      }
+      case 'unknown':
+        return [];
+    }
+  }
+
+  /** The stream ended: whatever is still in flight never returned. */
+  finish(): CallEvent[] {
+    return this.closeWhere(() => true);
+  }
+
+  private closeWhere(pred: (c: Call) => boolean): CallEvent[] {
+    const events: CallEvent[] = [];
+    for (const c of [...this.inFlight.values()]) if (pred(c)) events.push(this.close(c));
+    return events;
+  }
+
+  private close(c: Call): CallEvent {
+    this.inFlight.delete(c.tid);
+    c.noReturn = true;
+    return { kind: 'resume', call: c };
+  }
+}
+
+/** Whether a call is one that ends its thread or process. */
+export function endsThread(name: string): boolean {
+  return NO_RETURN.has(name);
+}

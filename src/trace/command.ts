@@ -1,0 +1,216 @@
+// `trapline trace`, `record` and `show`: strace's options (-f -e -o -c -C
+// -y -T -t -s -v -X) on commander, the capture started, the stream decoded.
+import { Command, Option } from 'commander';
+import { closeSync, createReadStream, openSync, readlinkSync, writeSync } from 'node:fs';
+import { constants as osConstants } from 'node:os';
+import type { Readable } from 'node:stream';
+import { CaptureError, startCapture, waitExit } from './capture.js';
+import { FilterError, makeFilter } from './filter.js';
+import { TraceView, type ViewOptions } from './session.js';
+import { readTrace, TraceFormatError } from './stream.js';
+
+export const USAGE_EXIT = 2;
+
+export class UsageError extends Error {}
+
+interface ViewFlags {
+  f?: number;
+  e?: string[];
+  o?: string;
+  c?: boolean;
+  C?: boolean;
+  y?: boolean;
+  T?: boolean;
+  t?: number;
+  s?: string;
+  v?: boolean;
+  X?: string;
+  json?: boolean;
+  vdso?: boolean;
+  p?: string;
+}
+
+const count = (_: string | boolean, prev: number | undefined): number => (prev ?? 0) + 1;
+const collect = (v: string, prev: string[] | undefined): string[] => [...(prev ?? []), v];
+
+/** The options `trace` and `show` share (strace's spellings). */
+function addViewOptions(cmd: Command): Command {
+  return cmd
+    .option('-f', 'follow forks and threads', count)
+    .option('-e <expr>', 'trace=SET: which calls (names, !, %file %process %network %signal %memory %desc)', collect)
+    .option('-o <file>', 'write the trace to FILE instead of stderr')
+    .option('-c', 'count time, calls and errors per syscall; print a summary')
+    .option('-C', 'like -c, and print the calls too')
+    .option('-y', 'print paths with file descriptors')
+    .option('-T', 'print the time spent in each call')
+    .option('-t', 'print wall-clock time (-tt with microseconds, -ttt seconds since the epoch)', count)
+    .option('-s <n>', 'print at most N bytes of a string (default 32)')
+    .option('-v', 'print structs unabbreviated')
+    .addOption(new Option('-X <format>', 'how constants print').choices(['raw', 'abbrev']))
+    .option('--json', 'one JSON object per call')
+    .option('--vdso', 'show vDSO calls (clock_gettime, ...)');
+}
+
+function parseLimit(s: string | undefined): number {
+  if (s === undefined) return 32;
+  if (!/^\d+$/.test(s)) throw new UsageError(`invalid -s argument: '${s}'`);
+  return Number(s);
+}
+
+function viewOptions(f: ViewFlags, toFile: boolean): ViewOptions {
+  let filter;
+  try {
+    filter = makeFilter(f.e ?? []);
+  } catch (e) {
+    if (e instanceof FilterError) throw new UsageError(e.message);
+    throw e;
+  }
+  return {
+    follow: (f.f ?? 0) > 0,
+    filter,
+    vdso: f.vdso === true,
+    summary: f.C ? 'also' : f.c ? 'only' : 'none',
+    json: f.json === true,
+    decodeFds: f.y === true,
+    stringLimit: parseLimit(f.s),
+    verbose: f.v === true,
+    raw: f.X === 'raw',
+    timestamps: Math.min(f.t ?? 0, 3),
+    durations: f.T === true,
+    pidColumn: toFile && (f.f ?? 0) > 0,
+  };
+}
+
+/** Where the trace goes: a file (-o) or our stderr. */
+function openOutput(file: string | undefined): { write: (s: string) => void; close: () => void } {
+  const fd = file === undefined ? 2 : openSync(file, 'w');
+  return {
+    write: (s) => {
+      writeSync(fd, s);
+    },
+    close: () => {
+      if (fd !== 2) closeSync(fd);
+    },
+  };
+}
+
+/** The paths behind our own 0..2, which the program inherits (for -y). */
+function inheritedFds(): Map<number, string> {
+  const m = new Map<number, string>();
+  for (const fd of [0, 1, 2]) {
+    try {
+      m.set(fd, readlinkSync(`/proc/self/fd/${fd}`));
+    } catch {
+      /* closed */
+    }
+  }
+  return m;
+}
+
+async function decode(input: Readable, view: TraceView): Promise<void> {
+  await readTrace(input, (h) => view.onHeader(h), (r) => view.onRecord(r));
+  view.finish();
+}
+
+/** End as the traced program ended: its status, or its signal re-raised. */
+function mirrorExit(code: number | null, signal: NodeJS.Signals | null): never {
+  if (signal) {
+    process.removeAllListeners(signal);
+    try {
+      process.kill(process.pid, signal);
+    } catch {
+      /* fall through */
+    }
+    process.exit(128 + (osConstants.signals[signal] ?? 0));
+  }
+  process.exit(code ?? 1);
+}
+
+function ignoreTerminalSignals(): void {
+  for (const sig of ['SIGINT', 'SIGQUIT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => {});
+}
+
+async function traceAction(argv: string[], f: ViewFlags): Promise<void> {
+  if (f.p !== undefined)
+    throw new UsageError('-p is not supported: trapline rewrites a program as it loads it, so it starts programs itself and cannot attach to a running one');
+  if (argv.length === 0) throw new UsageError('must have PROG [ARGS]');
+  const options = viewOptions(f, f.o !== undefined);
+  options.initialFds = inheritedFds();
+  options.cwd = process.cwd();
+  options.envCount = Object.keys(process.env).length;
+  const out = openOutput(f.o);
+  const child = startCapture({ stringLimit: options.stringLimit, vdso: options.vdso }, argv);
+  ignoreTerminalSignals();
+  const view = new TraceView(options, out.write);
+  const pipe = child.stdio[3] as Readable;
+  const [ended] = await Promise.all([waitExit(child), decode(pipe, view)]);
+  out.close();
+  mirrorExit(ended.code, ended.signal);
+}
+
+async function recordAction(argv: string[], f: { o?: string; s?: string; vdso?: boolean }): Promise<void> {
+  if (f.o === undefined) throw new UsageError('record needs -o RUN.tltrace');
+  if (argv.length === 0) throw new UsageError('must have PROG [ARGS]');
+  const child = startCapture({ outputFile: f.o, stringLimit: parseLimit(f.s), vdso: f.vdso === true }, argv);
+  ignoreTerminalSignals();
+  const ended = await waitExit(child);
+  mirrorExit(ended.code, ended.signal);
+}
+
+async function showAction(file: string, f: ViewFlags): Promise<void> {
+  const options = viewOptions(f, f.o !== undefined);
+  const out = openOutput(f.o);
+  await decode(createReadStream(file), new TraceView(options, out.write));
+  out.close();
+}
+
+/** Errors the user caused: one line, strace's hint, exit 2. */
+function fail(cmd: string, e: unknown): never {
+  if (e instanceof UsageError) {
+    process.stderr.write(`trapline ${cmd}: ${e.message}\nTry 'trapline ${cmd} -h' for more information.\n`);
+    process.exit(USAGE_EXIT);
+  }
+  if (e instanceof TraceFormatError || e instanceof CaptureError) {
+    process.stderr.write(`trapline ${cmd}: ${e.message}\n`);
+    process.exit(1);
+  }
+  const err = e as NodeJS.ErrnoException;
+  if (err?.code && err.message) {
+    process.stderr.write(`trapline ${cmd}: ${err.message}\n`);
+    process.exit(1);
+  }
+  throw e;
+}
+
+export function addTraceCommands(program: Command): void {
+  addViewOptions(
+    program
+      .command('trace')
+      .description('trace PROG like strace, on trapline\'s engine')
+      .usage('[-fcCyTvt] [-e trace=SET] [-o FILE] [-s N] [-X raw|abbrev] [--json] [--vdso] [--] PROG [ARGS...]'),
+  )
+    .option('-p <pid>', 'not supported: trapline starts the programs it traces')
+    .argument('[prog...]', 'the program and its arguments')
+    .passThroughOptions()
+    .action((argv: string[], f: ViewFlags) => traceAction(argv, f).catch((e) => fail('trace', e)));
+
+  program
+    .command('record')
+    .description('run PROG under trapline and write its binary trace to a file for `show`')
+    .usage('-o RUN.tltrace [-s N] [--vdso] [--] PROG [ARGS...]')
+    .option('-o <file>', 'the trace file to write')
+    .option('-s <n>', 'capture at most N bytes of each buffer (default 32)')
+    .option('--vdso', 'capture vDSO calls too')
+    .argument('[prog...]', 'the program and its arguments')
+    .passThroughOptions()
+    .action((argv: string[], f: { o?: string; s?: string; vdso?: boolean }) => recordAction(argv, f).catch((e) => fail('record', e)));
+
+  addViewOptions(
+    program
+      .command('show')
+      .description('print a recorded trace as `trace` would have')
+      .usage('[options] RUN.tltrace'),
+  )
+    .argument('<file>', 'a trace written by `trapline record`')
+    .action((file: string, f: ViewFlags) => showAction(file, f).catch((e) => fail('show', e)));
+}

@@ -1,0 +1,116 @@
+// -y: what each descriptor of each process refers to, learned from the
+// calls that create, copy and close descriptors, as strace shows `3</etc/passwd>`.
+import path from 'node:path';
+import type { Call } from './calls.js';
+import { isError } from './errno.js';
+
+interface Entry {
+  path: string;
+  cloexec: boolean;
+}
+
+const O_CLOEXEC = 0o2000000n;
+const AT_FDCWD = -100;
+
+export class FdPaths {
+  private tables = new Map<number, Map<number, Entry>>();
+  private cwds = new Map<number, string>();
+
+  /** Descriptors the first process starts with, and its working directory. */
+  constructor(private initial: ReadonlyMap<number, string> = new Map(), private initialCwd = '/') {}
+
+  private table(pid: number): Map<number, Entry> {
+    let t = this.tables.get(pid);
+    if (!t) {
+      t = new Map([...this.initial].map(([fd, p]) => [fd, { path: p, cloexec: false }]));
+      this.tables.set(pid, t);
+    }
+    return t;
+  }
+
+  lookup = (pid: number, fd: number): string | undefined => this.table(pid).get(fd)?.path;
+
+  private resolve(pid: number, dirfd: number, p: string): string {
+    if (p.startsWith('/')) return path.normalize(p);
+    const base = dirfd === AT_FDCWD ? (this.cwds.get(pid) ?? this.initialCwd) : this.lookup(pid, dirfd);
+    return base ? path.join(base, p) : p;
+  }
+
+  /** Learn from a call that returned. */
+  update(call: Call, pathArg: (i: number) => string | undefined): void {
+    if (call.result === undefined || call.noReturn || isError(call.result)) return;
+    const r = Number(call.result);
+    const a = (i: number): number => Number(BigInt.asIntN(32, call.args[i] ?? 0n));
+    const t = this.table(call.pid);
+    switch (call.name) {
+      case 'open':
+      case 'creat': {
+        const p = pathArg(0);
+        if (p !== undefined) t.set(r, { path: this.resolve(call.pid, AT_FDCWD, p), cloexec: call.name === 'open' && ((call.args[1] ?? 0n) & O_CLOEXEC) !== 0n });
+        break;
+      }
+      case 'openat':
+      case 'openat2': {
+        const p = pathArg(1);
+        if (p !== undefined) t.set(r, { path: this.resolve(call.pid, a(0), p), cloexec: call.name === 'openat' && ((call.args[2] ?? 0n) & O_CLOEXEC) !== 0n });
+        break;
+      }
+      case 'socket':
+      case 'accept':
+      case 'accept4':
+        t.set(r, { path: 'socket:[?]', cloexec: false });
+        break;
+      case 'dup':
+      case 'dup2':
+      case 'dup3': {
+        const e = t.get(a(0));
+        if (e) t.set(r, { path: e.path, cloexec: call.name === 'dup3' && ((call.args[2] ?? 0n) & O_CLOEXEC) !== 0n });
+        else t.delete(r);
+        break;
+      }
+      case 'fcntl': {
+        const cmd = a(1);
+        const e = t.get(a(0));
+        if ((cmd === 0 || cmd === 1030) && e) t.set(r, { path: e.path, cloexec: cmd === 1030 });
+        break;
+      }
+      case 'close':
+        t.delete(a(0));
+        break;
+      case 'close_range':
+        for (const fd of [...t.keys()]) if (fd >= a(0) && fd <= Number(BigInt.asUintN(32, call.args[1] ?? 0n))) t.delete(fd);
+        break;
+      case 'chdir': {
+        const p = pathArg(0);
+        if (p !== undefined) this.cwds.set(call.pid, this.resolve(call.pid, AT_FDCWD, p));
+        break;
+      }
+      case 'fchdir': {
+        const p = this.lookup(call.pid, a(0));
+        if (p) this.cwds.set(call.pid, p);
+        break;
+      }
+      case 'clone':
+      case 'clone3':
+      case 'fork':
+      case 'vfork':
+        // The child starts with a copy (sharing is rare enough to ignore).
+        if (r > 0) {
+          this.tables.set(r, new Map([...t].map(([fd, e]) => [fd, { ...e }])));
+          const cwd = this.cwds.get(call.pid);
+          if (cwd) this.cwds.set(r, cwd);
+        }
+        break;
+      case 'execve':
+      case 'execveat':
+        for (const [fd, e] of [...t]) if (e.cloexec) t.delete(fd);
+        break;
+    }
+  }
+
+  /** pipe/pipe2/socketpair return their descriptors through memory. */
+  addPair(pid: number, fds: [number, number], kind: 'pipe' | 'socket'): void {
+    const t = this.table(pid);
+    for (const fd of fds) t.set(fd, { path: `${kind}:[?]`, cloexec: false });
+  }
+}

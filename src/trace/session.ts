@@ -1,0 +1,175 @@
+// One viewing of a trace stream: records → calls → the filter of -f, -e and
+// --vdso → text lines, JSON lines or the -c table. `trace` feeds it live,
+// `show` from a file; both print the same.
+import type { DecodeOptions } from './args.js';
+import { CallPairer, type Call, type CallEvent } from './calls.js';
+import { FdPaths } from './fd-paths.js';
+import type { CallFilter } from './filter.js';
+import { TextPrinter } from './format.js';
+import { callToJson, exitToJson } from './json.js';
+import type { StreamHeader, TraceRecord } from './stream.js';
+import { Summary } from './summary.js';
+
+export interface ViewOptions {
+  /** -f: every process and thread, not only the first thread. */
+  follow: boolean;
+  filter: CallFilter;
+  /** --vdso: show vDSO calls. */
+  vdso: boolean;
+  /** -c (summary only) or -C (lines and summary). */
+  summary: 'none' | 'only' | 'also';
+  json: boolean;
+  /** -y */
+  decodeFds: boolean;
+  stringLimit: number;
+  verbose: boolean;
+  raw: boolean;
+  timestamps: number;
+  durations: boolean;
+  /** `PID ` columns (strace -f -o FILE). */
+  pidColumn: boolean;
+  /** What the first process's descriptors 0..2 are, for -y. */
+  initialFds?: ReadonlyMap<number, string>;
+  cwd?: string;
+  /** Environment size of the first process, for its execve line. */
+  envCount?: number;
+}
+
+export class TraceView {
+  private pairer = new CallPairer();
+  private header: StreamHeader | undefined;
+  private printer: TextPrinter | undefined;
+  private summary = new Summary();
+  private fds: FdPaths;
+  private firstPid: number | undefined;
+  private decode: DecodeOptions;
+
+  constructor(private o: ViewOptions, private write: (s: string) => void) {
+    this.fds = new FdPaths(o.initialFds, o.cwd);
+    this.decode = {
+      stringLimit: o.stringLimit,
+      verbose: o.verbose,
+      raw: o.raw,
+      fdPath: o.decodeFds ? this.fds.lookup : undefined,
+    };
+  }
+
+  onHeader(h: StreamHeader): void {
+    this.header = h;
+    this.printer = new TextPrinter(this.write, {
+      ...this.decode,
+      timestamps: this.o.timestamps,
+      durations: this.o.durations,
+      pidColumn: this.o.pidColumn,
+      realtimeOffset: h.realtimeOffset,
+    });
+  }
+
+  onRecord(r: TraceRecord): void {
+    if (this.firstPid === undefined && r.type !== 'unknown') this.firstPid = r.pid;
+    for (const ev of this.pairer.push(r)) this.handle(ev);
+  }
+
+  /** The stream ended: close what is open, print the summary. */
+  finish(): void {
+    for (const ev of this.pairer.finish()) this.handle(ev);
+    this.printer?.finish();
+    if (this.o.summary !== 'none') this.write(this.summary.render());
+  }
+
+  summaryCounts(): Record<string, number> {
+    return this.summary.counts();
+  }
+
+  private lines(): boolean {
+    return !this.o.json && this.o.summary !== 'only';
+  }
+
+  private followed(pid: number, tid: number): boolean {
+    return this.o.follow || (pid === this.firstPid && tid === this.firstPid);
+  }
+
+  private shown(call: Call): boolean {
+    if (call.vdso && !this.o.vdso) return false;
+    return this.followed(call.pid, call.tid) && this.o.filter(call.name);
+  }
+
+  private learn(call: Call): void {
+    if (!this.o.decodeFds || call.result === undefined) return;
+    const pathArg = (i: number): string | undefined => {
+      const b = call.blobs.find((x) => x.arg === i && !x.exit && !x.fault);
+      if (!b) return undefined;
+      const nul = b.data.indexOf(0);
+      return b.data.subarray(0, nul < 0 ? b.data.length : nul).toString('latin1');
+    };
+    this.fds.update(call, pathArg);
+    if ((call.name === 'pipe' || call.name === 'pipe2' || call.name === 'socketpair') && call.result === 0n) {
+      const arg = call.name === 'socketpair' ? 3 : 0;
+      const b = call.blobs.find((x) => x.arg === arg && x.exit && x.data.length >= 8);
+      if (b) this.fds.addPair(call.pid, [b.data.readInt32LE(0), b.data.readInt32LE(4)], call.name === 'socketpair' ? 'socket' : 'pipe');
+    }
+  }
+
+  private emitJson(call: Call): void {
+    this.write(JSON.stringify(callToJson(call, this.decode, this.header?.realtimeOffset ?? 0n)) + '\n');
+  }
+
+  private handle(ev: CallEvent): void {
+    const p = this.printer;
+    if (!p) return;
+    switch (ev.kind) {
+      case 'call':
+      case 'resume': {
+        const call = ev.call;
+        const shown = this.shown(call);
+        if (shown) {
+          p.seen(call.tid);
+          if (this.o.summary !== 'none') this.summary.add(call);
+          if (this.o.json) this.emitJson(call);
+          else if (this.lines()) ev.kind === 'call' ? p.call(call) : p.resume(call);
+        }
+        this.learn(call);
+        break;
+      }
+      case 'enter':
+        if (this.shown(ev.call) && this.lines()) {
+          p.seen(ev.call.tid);
+          p.enter(ev.call);
+        }
+        break;
+      case 'thread_exit':
+        if (this.o.follow && this.lines()) p.exited(ev.tid, ev.time, ev.status, 0);
+        break;
+      case 'process_exit':
+        if (!this.followed(ev.pid, ev.pid)) break;
+        if (this.o.json) this.write(JSON.stringify(exitToJson(ev.pid, ev.time, ev.status, ev.signal, this.header?.realtimeOffset ?? 0n)) + '\n');
+        else if (this.lines()) p.exited(ev.pid, ev.time, ev.status, ev.signal);
+        break;
+      case 'image_start':
+        if (ev.initial) this.initialExec(ev);
+        break;
+    }
+  }
+
+  /** trapline starts the program itself, so there is no execve call to
+   *  capture: show the one strace would, from the image record. */
+  private initialExec(ev: Extract<CallEvent, { kind: 'image_start' }>): void {
+    const argv = Buffer.from(ev.argv.map((a) => a + '\0').join(''), 'latin1');
+    const blobs = [
+      { arg: 0, exit: false, truncated: false, fault: false, strvec: false, count: false, data: Buffer.from(ev.path + '\0', 'latin1') },
+      { arg: 1, exit: false, truncated: false, fault: false, strvec: true, count: false, data: argv },
+    ];
+    if (this.o.envCount !== undefined) {
+      const n = Buffer.alloc(8);
+      n.writeBigUInt64LE(BigInt(this.o.envCount));
+      blobs.push({ arg: 2, exit: false, truncated: false, fault: false, strvec: false, count: true, data: n });
+    }
+    const call: Call = {
+      pid: ev.pid, tid: ev.tid, nr: 59, name: 'execve', vdso: false,
+      // Addresses the tracer never saw: non-zero so the blobs are shown.
+      args: [1n, 1n, this.o.envCount !== undefined ? 1n : 0n, 0n, 0n, 0n],
+      blobs, enterTime: ev.time, result: 0n, exitTime: ev.time,
+    };
+    this.handle({ kind: 'call', call });
+  }
+}
