@@ -1,0 +1,99 @@
+// `trapline trace`, `record` and `show`: usage errors as strace gives them,
+// --json lines, the stream reader's strictness.
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { TraceFormatError, TraceParser } from '../src/trace/stream.js';
+import { describe, root, run, tempDir } from './helpers.js';
+import { writeStream } from './trace-writer.js';
+
+const cliJs = path.join(root, 'dist', 'src', 'cli.js');
+const node = (args: string[]) => run(process.execPath, [cliJs, ...args]);
+const dir = tempDir('trace-cli');
+const sample = path.join(dir, 'sample.tltrace');
+writeFileSync(
+  sample,
+  writeStream({
+    records: [
+      { image: '/bin/true', argv: ['true'], initial: true },
+      { syscall: 'openat', args: [-100, 1, 0], ret: -2, blobs: [{ arg: 1, cstr: '/nope' }] },
+      { syscall: 'close', args: [3], ret: 0 },
+      { enter: 'exit_group', args: [0] },
+      { process_exit: true, status: 0 },
+    ],
+  }),
+);
+
+for (const [what, args] of [
+  ['an unknown option', ['trace', '--frobnicate', '/bin/true']],
+  ['an unknown syscall in -e', ['trace', '-e', 'trace=nosuchcall', '/bin/true']],
+  ['an unknown class', ['trace', '-e', 'trace=%nosuchclass', '/bin/true']],
+  ['a bad -e qualifier', ['trace', '-e', 'frob=open', '/bin/true']],
+  ['a bad -s', ['trace', '-s', 'x', '/bin/true']],
+  ['a bad -X', ['trace', '-X', 'fancy', '/bin/true']],
+  ['no program', ['trace']],
+  ['-p', ['trace', '-p', '1']],
+  ['show with an unknown syscall', ['show', '-e', 'bogus', sample]],
+  ['record without -o', ['record', '--', '/bin/true']],
+] as const) {
+  test(`trace usage: ${what} exits 2 with a message`, () => {
+    const r = node([...args]);
+    assert.equal(r.status, 2, describe(r));
+    assert.match(r.stderr, /\S/, describe(r));
+  });
+}
+
+test('-p explains that trapline starts programs itself', () => {
+  const r = node(['trace', '-p', '1234']);
+  assert.match(r.stderr, /cannot attach/);
+});
+
+test('show --json: one parseable object per call, with errno names', () => {
+  const r = node(['show', '--json', sample]);
+  assert.equal(r.status, 0, describe(r));
+  const lines = r.stderr.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  const open = lines.find((l) => l.name === 'openat');
+  assert.ok(open, r.stderr);
+  assert.equal(open.errno, 'ENOENT');
+  assert.equal(open.result, -2);
+  assert.deepEqual(open.args, ['AT_FDCWD', '"/nope"', 'O_RDONLY']);
+  assert.ok(lines.some((l) => l.type === 'exit' && l.status === 0));
+});
+
+test('show -e selects calls; -o writes a file', () => {
+  const out = path.join(dir, 'out.txt');
+  const r = node(['show', '-e', 'trace=close', '-o', out, sample]);
+  assert.equal(r.status, 0, describe(r));
+  assert.equal(r.stderr, '');
+  const text = run('/bin/cat', [out]).stdout;
+  assert.match(text, /^close\(3\) +\s= 0\n\+\+\+ exited with 0 \+\+\+\n$/);
+});
+
+test('show refuses a file that is not a trace, and a cut one', () => {
+  const bad = path.join(dir, 'bad.tltrace');
+  writeFileSync(bad, 'hello, this is not a trace stream at all');
+  const r = node(['show', bad]);
+  assert.equal(r.status, 1, describe(r));
+  assert.match(r.stderr, /not a trapline trace/);
+  const parser = new TraceParser();
+  const whole = writeStream({ records: [{ syscall: 'getpid', ret: 5 }] });
+  assert.equal(parser.push(whole.subarray(0, whole.length - 8)).length, 0);
+  assert.throws(() => parser.end(), TraceFormatError);
+});
+
+test('the reader gives the same records whatever the chunking', () => {
+  const whole = writeStream({
+    records: [
+      { syscall: 'write', args: [1, '0x1000', 3], ret: 3, blobs: [{ arg: 1, text: 'abc' }] },
+      { enter: 'read', args: [0, '0x2000', 10] },
+      { exit: 'read', ret: 2, blobs: [{ arg: 1, exit: true, text: 'hi' }] },
+    ],
+  });
+  const once = new TraceParser().push(whole);
+  const p = new TraceParser();
+  const bytewise = [...whole].flatMap((b) => p.push(Buffer.from([b])));
+  p.end();
+  assert.equal(once.length, 3);
+  assert.deepEqual(bytewise, once);
+});
