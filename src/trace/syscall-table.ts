@@ -73,7 +73,6 @@ export const syscallClasses: ReadonlyMap<string, ReadonlySet<string>> = new Map<
     'kill', 'tkill', 'tgkill', 'rt_sigqueueinfo', 'rt_tgsigqueueinfo', 'pidfd_open', 'pidfd_send_signal', 'pidfd_getfd')],
   ['network', named('socket', 'socketpair', 'bind', 'connect', 'listen', 'accept', 'accept4', 'getsockname',
     'getpeername', 'sendto', 'recvfrom', 'sendmsg', 'recvmsg', 'sendmmsg', 'recvmmsg', 'shutdown', 'setsockopt', 'getsockopt')],
-  ['net', new Set<string>()],
   ['signal', named('rt_sigaction', 'rt_sigprocmask', 'rt_sigreturn', 'rt_sigpending', 'rt_sigtimedwait',
     'rt_sigqueueinfo', 'rt_sigsuspend', 'rt_tgsigqueueinfo', 'sigaltstack', 'kill', 'tkill', 'tgkill', 'pause',
     'signalfd', 'signalfd4', 'pidfd_send_signal')],
@@ -95,5 +94,5 @@ export const syscallClasses: ReadonlyMap<string, ReadonlySet<string>> = new Map<
   ['%statfs', named('statfs', 'fstatfs')],
   ['pure', named('getpid', 'getppid', 'gettid', 'getuid', 'getgid', 'geteuid', 'getegid', 'getpgrp', 'sched_yield', 'munlockall', 'restart_syscall')],
 ]);
-(syscallClasses as Map<string, ReadonlySet<string>>).set('net', syscallClasses.get('network')!);
+(syscallClasses as Map<string, ReadonlySet<string>>).set('net', syscallClasses.get('network')!); // strace's alias
 for (const f of vdsoFunctions) vdsoByName.set(f.name, f);
