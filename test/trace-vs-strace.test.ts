@@ -11,12 +11,14 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { launcher, parseStraceSummary, root, run, stableEnv, tempDir, testProgram, type RunResult } from './helpers.js';
+import { compareTraces, norm, parseStraceText } from './strace-text.js';
 
 const cliJs = path.join(root, 'dist', 'src', 'cli.js');
 const known = JSON.parse(readFileSync(path.join(root, 'test', 'trace-known-differences.json'), 'utf8')) as {
   syscalls: Record<string, string>;
   lines: Record<string, string>;
 };
+const knownSyscalls = new Set(Object.keys(known.syscalls));
 const dir = tempDir('trace-vs-strace');
 
 /** Why the e2e tests cannot run, or undefined when they can. */
@@ -55,72 +57,6 @@ const programs: Array<{ name: string; argv: string[] }> = [
   { name: 'fork and exec (C)', argv: [testProgram('spawn_mix')] },
 ];
 
-interface Line {
-  tid: number;
-  name: string;
-  args: string;
-  result: string;
-}
-
-/** Normalise what differs between any two runs: addresses, times, ids. */
-function norm(s: string): string {
-  return s
-    .replace(/0x[0-9a-f]{5,}/g, 'ADDR')
-    .replace(/\b\d{9,}\b/g, 'N')
-    .replace(/tv_(sec|nsec|usec)=\d+/g, 'tv_$1=N')
-    .replace(/\/\* \d+ (vars|entries) \*\//g, '/* $1 */');
-}
-
-/** Parse `strace -f -o` style text (`PID line`), joining unfinished and
- *  resumed halves; tids renumbered in order of appearance. */
-function parse(text: string): Line[] {
-  const ids = new Map<number, number>();
-  const open = new Map<number, string>();
-  const out: Line[] = [];
-  for (const raw of text.split('\n')) {
-    const m = /^(\d+)\s+(.*)$/.exec(raw);
-    if (!m) continue;
-    const pid = Number(m[1]);
-    if (!ids.has(pid)) ids.set(pid, ids.size);
-    const tid = ids.get(pid)!;
-    let body = m[2]!;
-    if (body.startsWith('---') || body.startsWith('+++')) continue;
-    const unfinished = / <unfinished \.\.\.>$/.exec(body);
-    if (unfinished) {
-      open.set(tid, body.slice(0, unfinished.index));
-      continue;
-    }
-    const resumed = /^<\.\.\. (\w+) resumed>(.*)$/.exec(body);
-    if (resumed) {
-      body = (open.get(tid) ?? `${resumed[1]}(`) + resumed[2];
-      open.delete(tid);
-    }
-    const call = /^(\w+)\((.*)\)\s+= (.*)$/.exec(body);
-    if (!call) continue;
-    out.push({ tid, name: call[1]!, args: norm(call[2]!), result: norm(call[3]!.replace(/ <[\d.]+>$/, '')) });
-  }
-  return out;
-}
-
-/** Longest common subsequence of two key lists: the index pairs. */
-function lcs(a: string[], b: string[]): Array<[number, number]> {
-  const n = a.length, m = b.length;
-  const dp = Array.from({ length: n + 1 }, () => new Uint32Array(m + 1));
-  for (let i = n - 1; i >= 0; i--) for (let j = m - 1; j >= 0; j--) dp[i]![j] = a[i] === b[j] ? dp[i + 1]![j + 1]! + 1 : Math.max(dp[i + 1]![j]!, dp[i]![j + 1]!);
-  const pairs: Array<[number, number]> = [];
-  for (let i = 0, j = 0; i < n && j < m; ) {
-    if (a[i] === b[j]) { pairs.push([i, j]); i++; j++; } else if (dp[i + 1]![j]! >= dp[i]![j + 1]!) i++; else j++;
-  }
-  return pairs;
-}
-
-const key = (l: Line): string => `${l.name} = ${l.result.replace(/^(-1 E\w+).*/, '$1')}`;
-const byThread = (lines: Line[]): Map<number, Line[]> => {
-  const m = new Map<number, Line[]>();
-  for (const l of lines) m.set(l.tid, [...(m.get(l.tid) ?? []), l]);
-  return m;
-};
-
 function strace(argv: string[], extra: string[]): string {
   const out = path.join(dir, `strace-${Math.random().toString(36).slice(2)}.txt`);
   const r = run('strace', ['-f', ...extra, '-o', out, '--', ...argv], { extraEnv: stableEnv, cwd: dir });
@@ -138,35 +74,16 @@ for (const p of programs) {
     if (!haveStrace) return t.skip('strace is not installed');
     if (!p.argv[0]!.includes('/') && run('which', [p.argv[0]!]).status !== 0) return t.skip(`${p.argv[0]} is not installed`);
     if (p.argv[0]!.startsWith('/') && !existsSync(p.argv[0]!)) return t.skip(`${p.argv[0]} is missing`);
-    const a = byThread(parse(strace(p.argv, [])));
-    const b = byThread(parse(strace(p.argv, [])));
+    const s1 = parseStraceText(strace(p.argv, []));
+    const s2 = parseStraceText(strace(p.argv, []));
     const out = path.join(dir, `trace-${p.name.replace(/\W+/g, '_')}.txt`);
     const r = trapline('trace', ['-f', '-o', out], p.argv);
     assert.equal(r.error, undefined, r.stderr);
-    const ours = byThread(parse(readFileSync(out, 'utf8')));
-    let total = 0, excused = 0, compared = 0, sameArgs = 0;
-    const problems: string[] = [];
-    for (const [tid, run1] of a) {
-      // What two strace runs agree on is what strace reliably shows.
-      const run2 = b.get(tid) ?? [];
-      const stable = lcs(run1.map(key), run2.map(key)).map(([i]) => run1[i]!);
-      const mine = ours.get(tid) ?? [];
-      const pairs = lcs(stable.map(key), mine.map(key));
-      total += stable.length;
-      const matched = new Set(pairs.map(([i]) => i));
-      stable.forEach((l, i) => {
-        if (matched.has(i)) return;
-        if (known.syscalls[l.name] !== undefined) excused++;
-        else problems.push(`thread ${tid}: strace shows \`${l.name}(${l.args}) = ${l.result}\`, trapline does not`);
-      });
-      for (const [i, j] of pairs) {
-        compared++;
-        if (stable[i]!.args === mine[j]!.args) sameArgs++;
-      }
-    }
+    const c = compareTraces(s1, s2, parseStraceText(readFileSync(out, 'utf8')), knownSyscalls);
+    const { problems, excused, total, compared, sameArgs } = c;
     assert.deepEqual(problems.slice(0, 20), [], `${problems.length} lines differ`);
     assert.ok(excused <= Math.ceil(total * 0.02), `${excused} of ${total} lines excused as known differences (at most 2%)`);
-    assert.ok(sameArgs >= compared * 0.9, `decoded arguments equal on ${sameArgs} of ${compared} lines (need 90%)`);
+    assert.ok(sameArgs >= compared * 0.9, `decoded arguments equal on ${sameArgs} of ${compared} lines (need 90%):\n${c.argDiffs.slice(0, 20).join('\n')}`);
   });
 }
 
@@ -181,7 +98,7 @@ test('trace -c counts what strace -c counts', (t) => {
   assert.equal(r.status, 0, r.stderr);
   const mine = parseStraceSummary(readFileSync(out, 'utf8'));
   for (const [name, n] of Object.entries(s1)) {
-    if (s2[name] !== n || known.syscalls[name] !== undefined) continue;
+    if (s2[name] !== n || knownSyscalls.has(name)) continue;
     assert.equal(mine[name], n, `calls of ${name}`);
   }
 });
@@ -209,4 +126,25 @@ test('trace exits as the program does, and dies by its signal', (t) => {
   assert.equal(r.status, 7, r.stderr);
   const k = trapline('trace', ['-o', '/dev/null'], ['/bin/sh', '-c', 'kill -TERM $$']);
   assert.equal(k.signal, 'SIGTERM', k.stderr);
+});
+
+test('the comparison itself: two strace runs agree, and a changed result is caught', (t) => {
+  if (!haveStrace) return t.skip('strace is not installed');
+  const argv = ['/bin/sh', '-c', `ls -l / > /dev/null; cat ${path.join(small, 'a.txt')} | wc -l`];
+  const s1 = parseStraceText(strace(argv, []));
+  const s2 = parseStraceText(strace(argv, []));
+  const s3 = parseStraceText(strace(argv, []));
+  assert.ok(s1.length > 100 && new Set(s1.map((l) => l.tid)).size >= 3, `parsed ${s1.length} lines`);
+  const same = compareTraces(s1, s2, s3, knownSyscalls);
+  assert.deepEqual(same.problems, []);
+  assert.ok(same.sameArgs >= same.compared * 0.9, same.argDiffs.slice(0, 10).join('\n'));
+  // One result changed, one call dropped: both reported.
+  const changed = s3.map((l) => ({ ...l }));
+  const i = changed.findIndex((l) => l.name === 'openat' && !l.result.startsWith('-1'));
+  changed[i]!.result = '-1 EACCES (Permission denied)';
+  const j = changed.findIndex((l) => l.name === 'close');
+  changed.splice(j, 1);
+  const caught = compareTraces(s1, s2, changed, knownSyscalls);
+  assert.ok(caught.problems.some((p) => p.includes('openat')), caught.problems.join('\n'));
+  assert.ok(caught.problems.some((p) => p.includes('close')), caught.problems.join('\n'));
 });

@@ -26,7 +26,7 @@ export type RecordSpec =
   | { exit: string; pid?: number; tid?: number; t?: number; ret: number | string; blobs?: BlobSpec[] }
   | { vdso: string; pid?: number; tid?: number; t?: number; dt?: number; args?: Array<number | string>; ret?: number | string; blobs?: BlobSpec[] }
   | { process_exit: true; pid?: number; tid?: number; t?: number; status?: number; signal?: number }
-  | { image: string; argv: string[]; initial?: boolean; pid?: number; tid?: number; ppid?: number; t?: number };
+  | { image: string; argv: string[]; envCount?: number; initial?: boolean; pid?: number; tid?: number; ppid?: number; t?: number };
 
 export interface StreamSpec {
   realtimeOffset?: string;
@@ -129,7 +129,8 @@ export function writeStream(spec: StreamSpec): Buffer {
     } else {
       const body = Buffer.alloc(8);
       body.writeInt32LE(r.ppid ?? 1, 0);
-      const b = blobs([{ arg: 0, cstr: r.image }, { arg: 1, strvec: true, strings: r.argv }]);
+      const env: BlobSpec[] = r.envCount !== undefined ? [{ arg: 2, count: true, words: [['u64', r.envCount]] }] : [];
+      const b = blobs([{ arg: 0, cstr: r.image }, { arg: 1, strvec: true, strings: r.argv }, ...env]);
       out.push(record(6, r.initial ? 1 : 0, pid, tid, clock, Buffer.concat([body, b])));
     }
   }

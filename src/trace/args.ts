@@ -66,8 +66,8 @@ function failed(call: Call): boolean {
  *  (or nothing usable) was captured. */
 function withBlob(call: Call, i: number, show: (data: Buffer, blob: Blob) => string): string {
   const v = call.args[i] ?? 0n;
-  if (v === 0n) return 'NULL';
   const b = blobFor(call, i);
+  if (v === 0n && !(call.synthetic && b)) return 'NULL';
   if (!b || b.fault || b.count) return hex(v);
   return show(b.data, b);
 }
@@ -98,8 +98,9 @@ function argv(call: Call, i: number, o: DecodeOptions): string {
 
 function envp(call: Call, i: number): string {
   const v = call.args[i] ?? 0n;
-  if (v === 0n) return 'NULL';
   const b = blobFor(call, i);
+  if (call.synthetic) return `/* ${b && b.data.length >= 8 ? b.data.readBigUInt64LE(0) : '?'} vars */`;
+  if (v === 0n) return 'NULL';
   if (b && b.count && b.data.length >= 8) return `${hex(v)} /* ${b.data.readBigUInt64LE(0)} vars */`;
   return hex(v);
 }

@@ -20,6 +20,8 @@ export interface Call {
   exitTime?: bigint;
   /** The call never returned to its caller (`= ?`). */
   noReturn?: boolean;
+  /** Made up from an image record (the first execve): no addresses known. */
+  synthetic?: boolean;
 }
 
 export type CallEvent =
@@ -32,7 +34,7 @@ export type CallEvent =
   /** A thread other than the process's first ended with exit(2). */
   | { kind: 'thread_exit'; pid: number; tid: number; time: bigint; status: number }
   | { kind: 'process_exit'; pid: number; tid: number; time: bigint; status: number; signal: number }
-  | { kind: 'image_start'; pid: number; tid: number; ppid: number; time: bigint; initial: boolean; path: string; argv: string[] };
+  | { kind: 'image_start'; pid: number; tid: number; ppid: number; time: bigint; initial: boolean; path: string; argv: string[]; envCount?: number };
 
 const NO_RETURN = new Set(['exit', 'exit_group']);
 const EXECS = new Set(['execve', 'execveat']);
@@ -132,6 +134,7 @@ export class CallPairer {
         events.push({
           kind: 'image_start', pid: r.pid, tid: r.tid, ppid: r.ppid, time: r.time, initial: r.initial, path: r.path,
           argv: r.argv,
+          envCount: r.envCount,
         });
         return events;
       }

@@ -81,14 +81,30 @@ function viewOptions(f: ViewFlags, toFile: boolean): ViewOptions {
   };
 }
 
+interface Output {
+  write: (s: string) => void;
+  /** Write what the last chunk of the stream produced, in one system call. */
+  flush: () => void;
+  close: () => void;
+}
+
 /** Where the trace goes: a file (-o) or our stderr. */
-function openOutput(file: string | undefined): { write: (s: string) => void; close: () => void } {
+function openOutput(file: string | undefined): Output {
   const fd = file === undefined ? 2 : openSync(file, 'w');
+  let pending: string[] = [];
+  const flush = (): void => {
+    if (!pending.length) return;
+    const text = pending.join('');
+    pending = [];
+    writeSync(fd, text);
+  };
   return {
     write: (s) => {
-      writeSync(fd, s);
+      pending.push(s);
     },
+    flush,
     close: () => {
+      flush();
       if (fd !== 2) closeSync(fd);
     },
   };
@@ -107,9 +123,10 @@ function inheritedFds(): Map<number, string> {
   return m;
 }
 
-async function decode(input: Readable, view: TraceView): Promise<void> {
-  await readTrace(input, (h) => view.onHeader(h), (r) => view.onRecord(r));
+async function decode(input: Readable, view: TraceView, out: Output): Promise<void> {
+  await readTrace(input, (h) => view.onHeader(h), (r) => view.onRecord(r), out.flush);
   view.finish();
+  out.flush();
 }
 
 /** End as the traced program ended: its status, or its signal re-raised. */
@@ -143,8 +160,14 @@ async function traceAction(argv: string[], f: ViewFlags): Promise<void> {
   ignoreTerminalSignals();
   const view = new TraceView(options, out.write);
   const pipe = child.stdio[3] as Readable;
-  const [ended] = await Promise.all([waitExit(child), decode(pipe, view)]);
+  const decoding = decode(pipe, view, out).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  const [ended, error] = await Promise.all([waitExit(child), decoding]);
   out.close();
+  // A capture that failed before writing anything has said why on stderr.
+  if (error !== undefined && (view.started || (ended.code === 0 && !ended.signal))) fail('trace', error);
   mirrorExit(ended.code, ended.signal);
 }
 
@@ -160,7 +183,7 @@ async function recordAction(argv: string[], f: { o?: string; s?: string; vdso?: 
 async function showAction(file: string, f: ViewFlags): Promise<void> {
   const options = viewOptions(f, f.o !== undefined);
   const out = openOutput(f.o);
-  await decode(createReadStream(file), new TraceView(options, out.write));
+  await decode(createReadStream(file), new TraceView(options, out.write), out);
   out.close();
 }
 

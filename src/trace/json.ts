@@ -46,7 +46,7 @@ export function callToJson(call: Call, o: DecodeOptions, realtimeOffset: bigint)
     name: call.name,
     vdso: call.vdso,
     args: [...a.entry, ...a.exit],
-    raw: call.args.map((v) => hex(v)),
+    raw: call.synthetic ? [] : call.args.map((v) => hex(v)),
     result: r === undefined ? null : Number.isSafeInteger(Number(r)) ? Number(r) : r.toString(),
     text: formatResult(call, o),
     errno: err,

@@ -54,6 +54,11 @@ export class TraceView {
     };
   }
 
+  /** Whether the stream's header arrived. */
+  get started(): boolean {
+    return this.header !== undefined;
+  }
+
   onHeader(h: StreamHeader): void {
     this.header = h;
     this.printer = new TextPrinter(this.write, {
@@ -159,16 +164,16 @@ export class TraceView {
       { arg: 0, exit: false, truncated: false, fault: false, strvec: false, count: false, data: Buffer.from(ev.path + '\0', 'latin1') },
       { arg: 1, exit: false, truncated: false, fault: false, strvec: true, count: false, data: argv },
     ];
-    if (this.o.envCount !== undefined) {
+    const envCount = ev.envCount ?? this.o.envCount;
+    if (envCount !== undefined) {
       const n = Buffer.alloc(8);
-      n.writeBigUInt64LE(BigInt(this.o.envCount));
+      n.writeBigUInt64LE(BigInt(envCount));
       blobs.push({ arg: 2, exit: false, truncated: false, fault: false, strvec: false, count: true, data: n });
     }
     const call: Call = {
       pid: ev.pid, tid: ev.tid, nr: 59, name: 'execve', vdso: false,
-      // Addresses the tracer never saw: non-zero so the blobs are shown.
-      args: [1n, 1n, this.o.envCount !== undefined ? 1n : 0n, 0n, 0n, 0n],
-      blobs, enterTime: ev.time, result: 0n, exitTime: ev.time,
+      args: [0n, 0n, 0n, 0n, 0n, 0n],
+      blobs, enterTime: ev.time, result: 0n, exitTime: ev.time, synthetic: true,
     };
     this.handle({ kind: 'call', call });
   }

@@ -87,6 +87,8 @@ export interface ImageStartRecord extends Head {
   initial: boolean;
   path: string;
   argv: string[];
+  /** Environment size, when the capture sends it (a COUNT blob for arg 2). */
+  envCount?: number;
 }
 /** A record of a type this reader does not know: skipped, but counted. */
 export interface UnknownRecord extends Head {
@@ -199,6 +201,7 @@ export function parseRecord(rec: Buffer): TraceRecord {
       const blobs = readBlobs(rec, b + 8, size);
       const pathBlob = blobs.find((x) => x.arg === 0);
       const argvBlob = blobs.find((x) => x.arg === 1);
+      const envBlob = blobs.find((x) => x.arg === 2 && x.count && x.data.length >= 8);
       return {
         type: 'image_start',
         ...head,
@@ -206,6 +209,7 @@ export function parseRecord(rec: Buffer): TraceRecord {
         initial: (flags & IMAGE_INITIAL) !== 0,
         path: pathBlob ? cString(pathBlob.data) : '',
         argv: argvBlob ? splitStrvec(argvBlob.data) : [],
+        ...(envBlob ? { envCount: Number(envBlob.data.readBigUInt64LE(0)) } : {}),
       };
     }
     default:
@@ -282,11 +286,13 @@ export class TraceParser {
   }
 }
 
-/** Read a stream (pipe or file) to its end, handing over records as they come. */
+/** Read a stream (pipe or file) to its end, handing over records as they
+ *  come; `onChunk` runs after each chunk's records (to flush output). */
 export async function readTrace(
   input: Readable,
   onHeader: (h: StreamHeader) => void,
   onRecord: (r: TraceRecord) => void,
+  onChunk: () => void = () => {},
 ): Promise<void> {
   const parser = new TraceParser();
   let announced = false;
@@ -297,6 +303,7 @@ export async function readTrace(
       onHeader(parser.header);
     }
     for (const r of records) onRecord(r);
+    onChunk();
   }
   parser.end();
 }

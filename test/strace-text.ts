@@ -1,0 +1,118 @@
+// Reading strace's text (`strace -f -o FILE`, also what `trapline trace -f
+// -o FILE` writes) into calls per thread, and comparing two traces the way
+// trace-vs-strace.test.ts does.
+
+export interface Line {
+  /** Thread, renumbered in order of appearance. */
+  tid: number;
+  name: string;
+  args: string;
+  result: string;
+}
+
+/** Normalise what differs between any two runs: addresses, times, sizes of
+ *  the environment and of directory reads. */
+export function norm(s: string): string {
+  return s
+    .replace(/0x[0-9a-f]{5,}/g, 'ADDR')
+    .replace(/\b\d{9,}\b/g, 'N')
+    .replace(/tv_(sec|nsec|usec)=\d+/g, 'tv_$1=N')
+    .replace(/\/\* (\d+|\?) (vars|entries) \*\//g, '/* $2 */');
+}
+
+/** Parse `PID line` text, joining unfinished and resumed halves. */
+export function parseStraceText(text: string): Line[] {
+  const ids = new Map<number, number>();
+  const open = new Map<number, string>();
+  const out: Line[] = [];
+  for (const raw of text.split('\n')) {
+    const m = /^(\d+)\s+(.*)$/.exec(raw);
+    if (!m) continue;
+    const pid = Number(m[1]);
+    if (!ids.has(pid)) ids.set(pid, ids.size);
+    const tid = ids.get(pid)!;
+    let body = m[2]!;
+    if (body.startsWith('---') || body.startsWith('+++')) continue;
+    const unfinished = / <unfinished \.\.\.>$/.exec(body);
+    if (unfinished) {
+      open.set(tid, body.slice(0, unfinished.index));
+      continue;
+    }
+    const resumed = /^<\.\.\. (\w+) resumed>(.*)$/.exec(body);
+    if (resumed) {
+      body = (open.get(tid) ?? `${resumed[1]}(`) + resumed[2];
+      open.delete(tid);
+    }
+    const call = /^(\w+)\((.*)\)\s+= (.*)$/.exec(body);
+    if (!call) continue;
+    // strace's own `(flags ...)` and `([{fd=..., revents=...}])` notes stay in the result.
+    out.push({ tid, name: call[1]!, args: norm(call[2]!.replace(/, {2}$/, '')), result: norm(call[3]!.replace(/ <[\d.]+>$/, '')) });
+  }
+  return out;
+}
+
+/** Longest common subsequence of two key lists: the index pairs. */
+export function lcs(a: readonly string[], b: readonly string[]): Array<[number, number]> {
+  const n = a.length, m = b.length;
+  const dp = Array.from({ length: n + 1 }, () => new Uint32Array(m + 1));
+  for (let i = n - 1; i >= 0; i--)
+    for (let j = m - 1; j >= 0; j--) dp[i]![j] = a[i] === b[j] ? dp[i + 1]![j + 1]! + 1 : Math.max(dp[i + 1]![j]!, dp[i]![j + 1]!);
+  const pairs: Array<[number, number]> = [];
+  for (let i = 0, j = 0; i < n && j < m; ) {
+    if (a[i] === b[j]) {
+      pairs.push([i, j]);
+      i++;
+      j++;
+    } else if (dp[i + 1]![j]! >= dp[i]![j + 1]!) i++;
+    else j++;
+  }
+  return pairs;
+}
+
+/** A call's identity for sequence comparison: name and result (the errno
+ *  name without its message, addresses normalised). */
+export const callKey = (l: Line): string => `${l.name} = ${l.result.replace(/^(-1 E\w+).*/, '$1').replace(/ \(.*\)$/, '')}`;
+
+export function byThread(lines: readonly Line[]): Map<number, Line[]> {
+  const m = new Map<number, Line[]>();
+  for (const l of lines) m.set(l.tid, [...(m.get(l.tid) ?? []), l]);
+  return m;
+}
+
+export interface Comparison {
+  /** Lines both strace runs show. */
+  total: number;
+  /** Of those, lines missing from `ours` but listed as known differences. */
+  excused: number;
+  /** Lines missing from `ours` that nothing excuses. */
+  problems: string[];
+  /** Lines matched by name and result; of those, equal in decoded arguments. */
+  compared: number;
+  sameArgs: number;
+  argDiffs: string[];
+}
+
+/** Compare `ours` with what two strace runs agree on, per thread. */
+export function compareTraces(strace1: readonly Line[], strace2: readonly Line[], ours: readonly Line[], knownSyscalls: ReadonlySet<string>): Comparison {
+  const a = byThread(strace1), b = byThread(strace2), o = byThread(ours);
+  const c: Comparison = { total: 0, excused: 0, problems: [], compared: 0, sameArgs: 0, argDiffs: [] };
+  for (const [tid, run1] of a) {
+    const run2 = b.get(tid) ?? [];
+    const stable = lcs(run1.map(callKey), run2.map(callKey)).map(([i]) => run1[i]!);
+    const mine = o.get(tid) ?? [];
+    const pairs = lcs(stable.map(callKey), mine.map(callKey));
+    c.total += stable.length;
+    const matched = new Set(pairs.map(([i]) => i));
+    stable.forEach((l, i) => {
+      if (matched.has(i)) return;
+      if (knownSyscalls.has(l.name)) c.excused++;
+      else c.problems.push(`thread ${tid}: strace shows \`${l.name}(${l.args}) = ${l.result}\`, trapline does not`);
+    });
+    for (const [i, j] of pairs) {
+      c.compared++;
+      if (stable[i]!.args === mine[j]!.args) c.sameArgs++;
+      else c.argDiffs.push(`strace:   ${stable[i]!.name}(${stable[i]!.args})\ntrapline: ${mine[j]!.name}(${mine[j]!.args})`);
+    }
+  }
+  return c;
+}
