@@ -167,6 +167,13 @@ export function formatArg(kind: string, i: number, call: Call, o: DecodeOptions)
     case 'open_flags': return o.raw ? hex(v) : S.openFlagsText(u32(v));
     case 'access_mode': return bits(v, C.accessModes, o, 'F_OK');
     case 'at_flags': return bits(u32(v), C.atFlags, o);
+    case 'faccessat_flags': return bits(u32(v), C.faccessatFlags, o);
+    case 'statx_flags': {
+      if (o.raw) return v === 0n ? '0' : hex(v);
+      const sync = enumName(u32(v) & 0x6000n, C.statxSyncTypes);
+      const rest = flags(u32(v) & ~0x6000n, C.atFlags, '');
+      return rest ? `${sync}|${rest}` : sync;
+    }
     case 'mmap_prot': return bits(v, C.mmapProt, o, 'PROT_NONE');
     case 'mmap_flags': return mmapFlagsText(v, o);
     case 'signal': return o.raw ? i32(v).toString() : signalName(Number(i32(v)));

@@ -1,7 +1,7 @@
 // Decoders of the structs syscalls pass by pointer, from the bytes capture
 // copied, printed as strace prints them (abbreviated with `...` unless -v).
 import {
-  addressFamilies, epollEvents, fileTypes, openAccessModes, openFlags, pollEvents, saFlags, statxMask, termiosSpeeds,
+  addressFamilies, epollEvents, statxAttributes, fileTypes, openAccessModes, openFlags, pollEvents, saFlags, statxMask, termiosSpeeds,
   cloneFlags,
 } from './constants.js';
 import { enumName, flags, hex } from './flags.js';
@@ -72,7 +72,8 @@ export function formatStatx(b: Buffer, o: StructOptions): string {
   if (b.length < 144) return '{...}';
   const mask = flags(BigInt(u32(b, 0)), statxMask);
   const mode = fileMode(BigInt(b.readUInt16LE(28)), o);
-  const head = `{stx_mask=${o.raw ? hex(BigInt(u32(b, 0))) : mask}, stx_attributes=${u64(b, 8) ? hex(u64(b, 8)) : '0'}, stx_mode=${mode}, stx_size=${u64(b, 40)}`;
+  const attrs = o.raw && u64(b, 8) ? hex(u64(b, 8)) : flags(u64(b, 8), statxAttributes);
+  const head = `{stx_mask=${o.raw ? hex(BigInt(u32(b, 0))) : mask}, stx_attributes=${attrs}, stx_mode=${mode}, stx_size=${u64(b, 40)}`;
   if (!o.verbose) return `${head}, ...}`;
   const ts = (off: number): string => `{tv_sec=${i64(b, off)}, tv_nsec=${u32(b, off + 8)}}`;
   return `${head}, stx_blksize=${u32(b, 4)}, stx_attributes_mask=${hex(u64(b, 56))}, stx_nlink=${u32(b, 16)}, ` +
