@@ -97,3 +97,51 @@ test('the reader gives the same records whatever the chunking', () => {
   assert.equal(once.length, 3);
   assert.deepEqual(bytewise, once);
 });
+
+// The CLI's plumbing with a stand-in capture (test/fixtures/fake-capture.mjs).
+const fake = { TRAPLINE_CAPTURE_BIN: path.join(root, 'test', 'fixtures', 'fake-capture.mjs') };
+const traced = (args: string[]) => run(process.execPath, [cliJs, ...args], { extraEnv: fake });
+
+test('trace reads the capture through a pipe and prints to stderr; the program keeps stdout', () => {
+  const r = traced(['trace', '--', '/bin/echo', 'hi']);
+  assert.equal(r.status, 0, describe(r));
+  assert.equal(r.stdout, 'hi\n');
+  assert.equal(
+    r.stderr,
+    'execve("/bin/echo", ["/bin/echo", "hi"], /* 3 vars */) = 0\n' +
+      'write(1, "ran /bin/echo\\n", 14)         = 14\n' +
+      'exit_group(0)                           = ?\n' +
+      '+++ exited with 0 +++\n',
+  );
+});
+
+test('trace exits with the program\'s status and dies by its signal', () => {
+  const r = traced(['trace', '-o', '/dev/null', '--', '/bin/sh', '-c', 'exit 7']);
+  assert.equal(r.status, 7, describe(r));
+  const k = traced(['trace', '-o', '/dev/null', '--', '/bin/sh', '-c', 'kill -TERM $$']);
+  assert.equal(k.signal, 'SIGTERM', describe(k));
+});
+
+test('options after PROG belong to PROG', () => {
+  const r = traced(['trace', '-e', 'trace=write', '/bin/echo', '-e', 'x']);
+  assert.equal(r.status, 0, describe(r));
+  assert.equal(r.stdout, 'x\n');
+  assert.match(r.stderr, /^write\(1, "ran \/bin\/echo\\n", 14\) += 14\n\+\+\+ exited with 0 \+\+\+\n$/);
+});
+
+test('record writes a file that show prints as trace did', () => {
+  const file = path.join(dir, 'rec.tltrace');
+  const rec = traced(['record', '-o', file, '--', '/bin/true']);
+  assert.equal(rec.status, 0, describe(rec));
+  const live = traced(['trace', '-s', '8', '--', '/bin/true']);
+  const shown = node(['show', '-s', '8', file]);
+  assert.equal(shown.status, 0, describe(shown));
+  assert.equal(shown.stderr, live.stderr);
+  assert.match(shown.stderr, /"ran /);
+});
+
+test('a capture that cannot start is reported, with its status', () => {
+  const r = run(process.execPath, [cliJs, 'trace', '--', '/bin/true'], { extraEnv: { TRAPLINE_CAPTURE_BIN: path.join(dir, 'no-such-capture') } });
+  assert.equal(r.status, 1, describe(r));
+  assert.match(r.stderr, /no-such-capture/);
+});

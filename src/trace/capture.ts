@@ -13,6 +13,10 @@ export interface CaptureOptions {
 
 export class CaptureError extends Error {}
 
+/** The program that captures: the native launcher, or a stand-in the CLI
+ *  tests set to exercise the plumbing without the native side. */
+const captureBin = (): string => process.env.TRAPLINE_CAPTURE_BIN ?? binPath;
+
 export function captureArgs(o: CaptureOptions, argv: readonly string[]): string[] {
   return [
     'capture',
@@ -26,10 +30,11 @@ export function captureArgs(o: CaptureOptions, argv: readonly string[]): string[
 
 /** Start the capture; stdin, stdout and stderr are the program's. */
 export function startCapture(o: CaptureOptions, argv: readonly string[]): ChildProcess {
-  if (!existsSync(binPath)) throw new CaptureError(`native launcher missing: ${binPath} (run \`npm run build\`)`);
+  const bin = captureBin();
+  if (!existsSync(bin)) throw new CaptureError(`native launcher missing: ${bin} (run \`npm run build\`)`);
   const stdio: Array<'inherit' | 'pipe'> = ['inherit', 'inherit', 'inherit'];
   if (o.outputFile === undefined) stdio.push('pipe');
-  return spawn(binPath, captureArgs(o, argv), { stdio });
+  return spawn(bin, captureArgs(o, argv), { stdio });
 }
 
 /** How the capture ended, once it has. */
