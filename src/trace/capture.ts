@@ -15,7 +15,7 @@ export class CaptureError extends Error {}
 
 /** The program that captures: the native launcher, or a stand-in the CLI
  *  tests set to exercise the plumbing without the native side. */
-const captureBin = (): string => process.env.TRAPLINE_CAPTURE_BIN ?? binPath;
+export const captureBin = (): string => process.env.TRAPLINE_CAPTURE_BIN ?? binPath;
 
 export function captureArgs(o: CaptureOptions, argv: readonly string[]): string[] {
   return [

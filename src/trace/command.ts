@@ -4,7 +4,7 @@ import { Command, Option } from 'commander';
 import { closeSync, createReadStream, openSync, readlinkSync, writeSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import type { Readable } from 'node:stream';
-import { CaptureError, startCapture, waitExit } from './capture.js';
+import { captureBin, CaptureError, startCapture, waitExit } from './capture.js';
 import { FilterError, makeFilter } from './filter.js';
 import { TraceView, type ViewOptions } from './session.js';
 import { readTrace, TraceFormatError } from './stream.js';
@@ -166,8 +166,11 @@ async function traceAction(argv: string[], f: ViewFlags): Promise<void> {
   );
   const [ended, error] = await Promise.all([waitExit(child), decoding]);
   out.close();
-  // A capture that failed before writing anything has said why on stderr.
-  if (error !== undefined && (view.started || (ended.code === 0 && !ended.signal))) fail('trace', error);
+  if (error !== undefined) {
+    if (view.started || (ended.code === 0 && !ended.signal)) fail('trace', error);
+    // The capture failed before writing anything (and has said why): end as it did.
+    process.stderr.write(`trapline trace: ${captureBin()} capture wrote no trace (${ended.signal ?? `status ${ended.code}`})\n`);
+  }
   mirrorExit(ended.code, ended.signal);
 }
 
