@@ -20,6 +20,8 @@ export interface DecodeOptions {
   raw: boolean;
   /** -y: the path behind a descriptor, when known. */
   fdPath?: (pid: number, fd: number) => string | undefined;
+  /** -y: the path behind the descriptor a call returns. */
+  resultFdPath?: (call: Call) => string | undefined;
 }
 
 /** A call's arguments as text, split where strace splits a call that is
@@ -403,12 +405,17 @@ export function formatResult(call: Call, o: DecodeOptions): string {
       const cmd = i32(call.args[1] ?? 0n);
       if (cmd === 3n && !o.raw) return `${hex(r)} (flags ${S.openFlagsText(r)})`;
       if (cmd === 1n && !o.raw) return `${hex(r)} (flags ${flags(r, C.fdFlags)})`;
-      if (cmd === 0n || cmd === 1030n) return fd(r, call, o);
+      if (cmd === 0n || cmd === 1030n) return resultFd(r, call, o);
       return r.toString();
     }
   }
-  if (returnsFd(call.name)) return fd(r, call, o);
+  if (returnsFd(call.name)) return resultFd(r, call, o);
   return r.toString();
+}
+
+function resultFd(r: bigint, call: Call, o: DecodeOptions): string {
+  const p = o.resultFdPath?.(call);
+  return p === undefined ? r.toString() : `${r}<${p}>`;
 }
 
 const FD_RESULTS = new Set(['open', 'openat', 'openat2', 'creat', 'dup', 'dup2', 'dup3', 'socket', 'accept', 'accept4',

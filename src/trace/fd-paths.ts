@@ -36,6 +36,35 @@ export class FdPaths {
     return base ? path.join(base, p) : p;
   }
 
+  /** What the descriptor a call returns will refer to (printed before the
+   *  call is learnt from, so its arguments show the state before it). */
+  resultPath(call: Call, pathArg: (i: number) => string | undefined): string | undefined {
+    const a = (i: number): number => Number(BigInt.asIntN(32, call.args[i] ?? 0n));
+    switch (call.name) {
+      case 'open':
+      case 'creat': {
+        const p = pathArg(0);
+        return p === undefined ? undefined : this.resolve(call.pid, AT_FDCWD, p);
+      }
+      case 'openat':
+      case 'openat2': {
+        const p = pathArg(1);
+        return p === undefined ? undefined : this.resolve(call.pid, a(0), p);
+      }
+      case 'socket':
+      case 'accept':
+      case 'accept4':
+        return 'socket:[?]';
+      case 'dup':
+      case 'dup2':
+      case 'dup3':
+      case 'fcntl':
+        return this.lookup(call.pid, a(0));
+      default:
+        return this.lookup(call.pid, Number(call.result ?? -1n));
+    }
+  }
+
   /** Learn from a call that returned. */
   update(call: Call, pathArg: (i: number) => string | undefined): void {
     if (call.result === undefined || call.noReturn || isError(call.result)) return;

@@ -35,6 +35,14 @@ export interface ViewOptions {
   envCount?: number;
 }
 
+/** The C string an argument pointed to, as captured at entry. */
+function pathArg(call: Call, i: number): string | undefined {
+  const b = call.blobs.find((x) => x.arg === i && !x.exit && !x.fault);
+  if (!b) return undefined;
+  const nul = b.data.indexOf(0);
+  return b.data.subarray(0, nul < 0 ? b.data.length : nul).toString('latin1');
+}
+
 export class TraceView {
   private pairer = new CallPairer();
   private header: StreamHeader | undefined;
@@ -51,6 +59,7 @@ export class TraceView {
       verbose: o.verbose,
       raw: o.raw,
       fdPath: o.decodeFds ? this.fds.lookup : undefined,
+      resultFdPath: o.decodeFds ? (call) => this.fds.resultPath(call, (i) => pathArg(call, i)) : undefined,
     };
   }
 
@@ -101,13 +110,7 @@ export class TraceView {
 
   private learn(call: Call): void {
     if (!this.o.decodeFds || call.result === undefined) return;
-    const pathArg = (i: number): string | undefined => {
-      const b = call.blobs.find((x) => x.arg === i && !x.exit && !x.fault);
-      if (!b) return undefined;
-      const nul = b.data.indexOf(0);
-      return b.data.subarray(0, nul < 0 ? b.data.length : nul).toString('latin1');
-    };
-    this.fds.update(call, pathArg);
+    this.fds.update(call, (i) => pathArg(call, i));
     if ((call.name === 'pipe' || call.name === 'pipe2' || call.name === 'socketpair') && call.result === 0n) {
       const arg = call.name === 'socketpair' ? 3 : 0;
       const b = call.blobs.find((x) => x.arg === arg && x.exit && x.data.length >= 8);
