@@ -208,10 +208,31 @@ function fail(cmd: string, e: unknown): never {
   throw e;
 }
 
+const TRACE_COMMANDS = new Set(['trace', 'record', 'show']);
+
+/** Usage errors of trace, record and show as strace words them: one line
+ *  and a hint, no help page. Commander shares one output configuration
+ *  among commands, so the command in use is remembered by a hook. */
+function straceLikeErrors(program: Command): void {
+  let current = '';
+  program.hook('preSubcommand', (_, sub) => {
+    current = sub.name();
+  });
+  program.configureOutput({
+    writeErr: (s) => process.stderr.write(s),
+    outputError: (s, write) => {
+      if (!TRACE_COMMANDS.has(current)) return write(s);
+      write(`trapline ${current}: ${s.replace(/^error: /, '')}Try 'trapline ${current} -h' for more information.\n`);
+    },
+  });
+  for (const c of program.commands) if (TRACE_COMMANDS.has(c.name())) c.showHelpAfterError(false);
+}
+
 export function addTraceCommands(program: Command): void {
   addViewOptions(
     program
       .command('trace')
+      .configureHelp({ sortOptions: false })
       .description('trace PROG like strace, on trapline\'s engine')
       .usage('[-fcCyTvt] [-e trace=SET] [-o FILE] [-s N] [-X raw|abbrev] [--json] [--vdso] [--] PROG [ARGS...]'),
   )
@@ -239,4 +260,5 @@ export function addTraceCommands(program: Command): void {
   )
     .argument('<file>', 'a trace written by `trapline record`')
     .action((file: string, f: ViewFlags) => showAction(file, f).catch((e) => fail('show', e)));
+  straceLikeErrors(program);
 }
