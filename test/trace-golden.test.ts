@@ -2,6 +2,8 @@
 // describes a trace stream (see trace-writer.ts) and the `show` options of
 // each view; NAME.VIEW.txt is what `trapline show` must print.
 // `npm run golden:update` rewrites the expectations (review the diff).
+// strace-lines.f.txt is different: real `strace -f -o` lines, which the
+// decoder must reproduce byte for byte from records carrying the same values.
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -28,11 +30,17 @@ for (const file of inputs) {
   writeFileSync(stream, writeStream(spec));
   for (const [view, args] of Object.entries(spec.views)) {
     test(`golden ${name}.${view}: trapline show ${args.join(' ')}`, () => {
-      const r = run(process.execPath, [cliJs, 'show', ...args, stream], { extraEnv: { TZ: 'UTC' } });
+      // Views named o-*: through -o, as strace -o (with -f every line starts
+      // with its pid); the others as printed on stderr (`[pid N]`).
+      const out = path.join(work, `${name}.${view}.out`);
+      const toFile = view.startsWith('o-');
+      const r = run(process.execPath, [cliJs, 'show', ...args, ...(toFile ? ['-o', out] : []), stream], { extraEnv: { TZ: 'UTC' } });
       assert.equal(r.status, 0, r.stderr);
+      if (toFile) assert.equal(r.stderr, '');
+      const got = toFile ? readFileSync(out, 'utf8') : r.stderr;
       const expectedFile = path.join(goldenDir, `${name}.${view}.txt`);
-      if (update) writeFileSync(expectedFile, r.stderr);
-      assert.equal(r.stderr, readFileSync(expectedFile, 'utf8'));
+      if (update) writeFileSync(expectedFile, got);
+      assert.equal(got, readFileSync(expectedFile, 'utf8'));
     });
   }
 }

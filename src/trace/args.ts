@@ -167,6 +167,7 @@ export function formatArg(kind: string, i: number, call: Call, o: DecodeOptions)
     case 'argv': return argv(call, i, o);
     case 'envp': return envp(call, i);
     case 'open_flags': return o.raw ? hex(v) : S.openFlagsText(u32(v));
+    case 'fd_flags': return bits(u32(v), C.openFlags, o);
     case 'access_mode': return bits(v, C.accessModes, o, 'F_OK');
     case 'at_flags': return bits(u32(v), C.atFlags, o);
     case 'faccessat_flags': return bits(u32(v), C.faccessatFlags, o);
@@ -279,6 +280,7 @@ function socklen(call: Call, i: number): string {
 
 function dirents(call: Call, i: number, o: DecodeOptions): string {
   const v = call.args[i] ?? 0n;
+  if (call.result === 0n) return `${hex(v)} /* 0 entries */`;
   const b = blobFor(call, i);
   if (!b || b.fault || b.truncated) return hex(v);
   const entries = S.direntEntries(b.data, call.name === 'getdents64');
@@ -320,7 +322,9 @@ function shownArgCount(call: Call, kinds: string[]): number {
     case 'open':
     case 'openat': {
       const flagsAt = call.name === 'open' ? 1 : 2;
-      return a(flagsAt) & (C.O_CREAT | C.O_TMPFILE) ? kinds.length : kinds.length - 1;
+      // O_TMPFILE includes O_DIRECTORY's bit: only the whole of it takes a mode.
+      const f = a(flagsAt);
+      return f & C.O_CREAT || (f & C.O_TMPFILE) === C.O_TMPFILE ? kinds.length : kinds.length - 1;
     }
     case 'fcntl': {
       const cmd = i32(a(1));
@@ -403,8 +407,10 @@ export function formatResult(call: Call, o: DecodeOptions): string {
       return S.octalMode(r);
     case 'fcntl': {
       const cmd = i32(call.args[1] ?? 0n);
-      if (cmd === 3n && !o.raw) return `${hex(r)} (flags ${S.openFlagsText(r)})`;
-      if (cmd === 1n && !o.raw) return `${hex(r)} (flags ${flags(r, C.fdFlags)})`;
+      // strace's %#lx: 0 has no 0x.
+      const h = r === 0n ? '0' : hex(r);
+      if (cmd === 3n && !o.raw) return `${h} (flags ${S.openFlagsText(r)})`;
+      if (cmd === 1n && !o.raw) return r === 0n ? '0' : `${h} (flags ${flags(r, C.fdFlags)})`;
       if (cmd === 0n || cmd === 1030n) return resultFd(r, call, o);
       return r.toString();
     }
