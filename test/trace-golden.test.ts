@@ -2,8 +2,9 @@
 // describes a trace stream (see trace-writer.ts) and the `show` options of
 // each view; NAME.VIEW.txt is what `trapline show` must print.
 // `npm run golden:update` rewrites the expectations (review the diff).
-// strace-lines.f.txt is different: real `strace -f -o` lines, which the
-// decoder must reproduce byte for byte from records carrying the same values.
+// strace-lines.o-f.txt is different: lines of real `strace -f -o` runs
+// (the last four arranged to show interleaving), which the decoder must
+// reproduce byte for byte from records carrying the same values.
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';

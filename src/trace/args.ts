@@ -162,7 +162,11 @@ export function formatArg(kind: string, i: number, call: Call, o: DecodeOptions)
     case 'umask': return S.octalMode(u32(v));
     case 'path': return withBlob(call, i, (d) => quote(d, { nulTerminated: true }));
     case 'buf_in': return buffer(call, i, o);
-    case 'buf_out': return failed(call) ? ptr(v) : buffer(call, i, o, call.name === 'getrandom');
+    case 'buf_out':
+      if (failed(call)) return ptr(v);
+      // Nothing was read, so nothing was captured: strace shows "".
+      if (call.result === 0n && v !== 0n) return '""';
+      return buffer(call, i, o, call.name === 'getrandom');
     case 'cwd_out': return failed(call) ? ptr(v) : withBlob(call, i, (d) => quote(d, { nulTerminated: true }));
     case 'argv': return argv(call, i, o);
     case 'envp': return envp(call, i);
@@ -337,6 +341,11 @@ function shownArgCount(call: Call, kinds: string[]): number {
       return cmd === 9n || cmd === 10n ? 6 : 6;
     }
     case 'prctl': return 5;
+    case 'ioctl': {
+      // Requests without an argument.
+      const req = u32(a(1));
+      return req === 0x5450n || req === 0x5451n || req === 0x5422n ? 2 : 3;
+    }
     default: return kinds.length;
   }
 }

@@ -326,5 +326,5 @@ export function direntEntries(b: Buffer, is64: boolean): string[] | null {
 export function formatCpuset(b: Buffer): string {
   const cpus: number[] = [];
   for (let i = 0; i < b.length * 8; i++) if (b[i >> 3]! & (1 << (i & 7))) cpus.push(i);
-  return `[${cpus.join(', ')}]`;
+  return `[${cpus.join(' ')}]`;
 }
