@@ -10,10 +10,11 @@ export interface Line {
   result: string;
 }
 
-/** Normalise what differs between any two runs: addresses, times, sizes of
- *  the environment and of directory reads. */
+/** Normalise what differs between any two runs: addresses, times, random
+ *  bytes, sizes of the environment and of directory reads. */
 export function norm(s: string): string {
   return s
+    .replace(/"(\\x[0-9a-f]{2})+"/g, '"RANDOM"')
     .replace(/0x[0-9a-f]{5,}/g, 'ADDR')
     .replace(/\b\d{9,}\b/g, 'N')
     .replace(/tv_(sec|nsec|usec)=\d+/g, 'tv_$1=N')
