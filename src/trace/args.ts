@@ -319,6 +319,9 @@ function fcntlArg(call: Call, o: DecodeOptions): string {
   }
 }
 
+/** Futex commands whose fourth argument is a timeout. */
+const FUTEX_TIMEOUT_CMDS = new Set([0n, 6n, 9n, 11n, 13n]);
+
 /** How many leading arguments strace shows for this call. */
 function shownArgCount(call: Call, kinds: string[]): number {
   const a = (i: number): bigint => call.args[i] ?? 0n;
@@ -336,9 +339,10 @@ function shownArgCount(call: Call, kinds: string[]): number {
     }
     case 'futex': {
       const cmd = a(1) & 0x7fn;
-      if (cmd === 1n || cmd === 7n || cmd === 8n) return 3;
-      if (cmd === 0n) return 4;
-      return cmd === 9n || cmd === 10n ? 6 : 6;
+      if (cmd === 1n || cmd === 7n || cmd === 8n) return 3; // WAKE, UNLOCK_PI, TRYLOCK_PI
+      if (cmd === 0n || cmd === 6n || cmd === 13n) return 4; // WAIT, LOCK_PI, LOCK_PI2
+      if (cmd === 3n) return 5; // REQUEUE: no val3
+      return 6; // the bitset variants stop at the bitset (decodeArgs)
     }
     case 'prctl': return 5;
     case 'ioctl': {
@@ -357,13 +361,15 @@ export function decodeArgs(call: Call, o: DecodeOptions): DecodedArgs {
   const n = Math.min(shownArgCount(call, kinds), kinds.length);
   const texts: string[] = [];
   for (let i = 0; i < n; i++) {
-    if (call.name === 'futex' && i === 4 && (call.args[1]! & 0x7fn) >= 9n && (call.args[1]! & 0x7fn) <= 10n) {
+    const futexCmd = (call.args[1] ?? 0n) & 0x7fn;
+    if (call.name === 'futex' && i === 4 && (futexCmd === 9n || futexCmd === 10n)) {
       // The bitset variants take no second address: strace shows the bitset.
       const bitset = u32(call.args[5] ?? 0n);
       texts.push(bitset === 0xffffffffn ? 'FUTEX_BITSET_MATCH_ANY' : hex(bitset));
       break;
     }
-    if (call.name === 'futex' && i === 3 && !((call.args[1]! & 0x7fn) === 0n || (call.args[1]! & 0x7fn) === 9n || (call.args[1]! & 0x7fn) === 11n)) {
+    if (call.name === 'futex' && i === 3 && !FUTEX_TIMEOUT_CMDS.has(futexCmd)) {
+      // Not a timeout for this command but a number (val2).
       texts.push(u32(call.args[3] ?? 0n).toString());
       continue;
     }
