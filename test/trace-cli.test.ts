@@ -146,3 +146,19 @@ test('a capture that cannot start is reported, with its status', () => {
   assert.equal(r.status, 1, describe(r));
   assert.match(r.stderr, /no-such-capture/);
 });
+
+test('-e trace= sets: names, negation, classes with and without %, regex', async () => {
+  const { parseTraceExpression: parse } = await import('../src/trace/filter.js');
+  const set = (e: string): Set<string> => parse(e)!;
+  assert.deepEqual([...set('trace=open,close')].sort(), ['close', 'open']);
+  assert.deepEqual([...set('read')], ['read']);
+  assert.ok(!set('trace=!write').has('write') && set('trace=!write').has('read'));
+  for (const c of ['%file', 'file']) assert.ok(set(`trace=${c}`).has('openat') && !set(`trace=${c}`).has('read'), c);
+  assert.ok(set('%process').has('clone3') && set('%process').has('execve') && !set('%process').has('read'));
+  assert.ok(set('%network').has('connect') && set('%net').has('accept4'));
+  assert.ok(set('%signal').has('rt_sigaction') && set('%memory').has('mmap') && set('%desc').has('read'));
+  assert.ok(set('%desc').has('pipe2') && !set('%desc').has('getpid'));
+  assert.deepEqual([...set('/^rt_sig(action|return)$/')].sort(), ['rt_sigaction', 'rt_sigreturn']);
+  assert.equal(set('none').size, 0);
+  assert.ok(set('all').has('clock_gettime'));
+});

@@ -34,8 +34,9 @@ export function parseTraceExpression(expr: string): Set<string> | null {
       all = true;
     } else if (item === 'none') {
       // nothing
-    } else if (item.startsWith('%') || item.startsWith('file') && syscallClasses.has(item)) {
-      const cls = syscallClasses.get(item.slice(1)) ?? syscallClasses.get(item);
+    } else if (item.startsWith('%') || (syscallClasses.has(item) && !allNames().includes(item))) {
+      // `%file`, or the old spelling without % (`file`, `process`).
+      const cls = syscallClasses.get(item.startsWith('%') ? item.slice(1) : item);
       if (!cls) throw new FilterError(`invalid system call '${item}'`);
       for (const n of cls) chosen.add(n);
     } else if (item.startsWith('/')) {
