@@ -22,18 +22,22 @@ const RESULT_COLUMN = 39;
 export class TextPrinter {
   /** A line begun at a call's entry and not yet ended. */
   private open: { tid: number; text: string } | null = null;
-  private live = new Set<number>();
+  /** Live threads, by tid, with their process. */
+  private live = new Map<number, number>();
   private multi = false;
 
   constructor(private write: (s: string) => void, private o: TextOptions) {}
 
   /** A thread appeared: with two or more, lines carry `[pid N]`. */
-  seen(tid: number): void {
-    this.live.add(tid);
+  seen(tid: number, pid: number): void {
+    this.live.set(tid, pid);
     if (this.live.size > 1) this.multi = true;
   }
-  gone(tid: number): void {
+  /** A thread ended; with `process`, every thread of its process did. */
+  gone(tid: number, process = false): void {
+    const pid = this.live.get(tid) ?? tid;
     this.live.delete(tid);
+    if (process) for (const [t, p] of [...this.live]) if (p === pid) this.live.delete(t);
   }
 
   private prefix(tid: number, time: bigint): string {
@@ -106,8 +110,9 @@ export class TextPrinter {
     this.write(this.ending(call, line));
   }
 
-  /** `+++ exited with N +++` / `+++ killed by SIGX +++`. */
-  exited(tid: number, time: bigint, status: number, signal: number): void {
+  /** `+++ exited with N +++` / `+++ killed by SIGX +++`, for a thread or
+   *  (`process`) for a whole process. */
+  exited(tid: number, time: bigint, status: number, signal: number, process = false): void {
     this.interrupt(tid);
     if (this.open?.tid === tid) {
       this.write(' <unfinished ...>\n');
@@ -115,7 +120,7 @@ export class TextPrinter {
     }
     const what = signal ? `killed by ${signalName(signal)}` : `exited with ${status}`;
     this.write(`${this.prefix(tid, time)}+++ ${what} +++\n`);
-    this.gone(tid);
+    this.gone(tid, process);
   }
 
   /** The stream ended: close an open line. */

@@ -80,7 +80,8 @@ export class TraceView {
   }
 
   onRecord(r: TraceRecord): void {
-    if (this.firstPid === undefined && r.type !== 'unknown') this.firstPid = r.pid;
+    if (r.type === 'image_start' && r.initial) this.firstPid = r.pid;
+    else if (this.firstPid === undefined && r.type !== 'unknown') this.firstPid = r.pid;
     for (const ev of this.pairer.push(r)) this.handle(ev);
   }
 
@@ -131,7 +132,7 @@ export class TraceView {
         const call = ev.call;
         const shown = this.shown(call);
         if (shown) {
-          p.seen(call.tid);
+          p.seen(call.tid, call.pid);
           if (this.o.summary !== 'none') this.summary.add(call);
           if (this.o.json) this.emitJson(call);
           else if (this.lines()) ev.kind === 'call' ? p.call(call) : p.resume(call);
@@ -141,7 +142,7 @@ export class TraceView {
       }
       case 'enter':
         if (this.shown(ev.call) && this.lines()) {
-          p.seen(ev.call.tid);
+          p.seen(ev.call.tid, ev.call.pid);
           p.enter(ev.call);
         }
         break;
@@ -151,7 +152,7 @@ export class TraceView {
       case 'process_exit':
         if (!this.followed(ev.pid, ev.pid)) break;
         if (this.o.json) this.write(JSON.stringify(exitToJson(ev.pid, ev.time, ev.status, ev.signal, this.header?.realtimeOffset ?? 0n)) + '\n');
-        else if (this.lines()) p.exited(ev.pid, ev.time, ev.status, ev.signal);
+        else if (this.lines()) p.exited(ev.pid, ev.time, ev.status, ev.signal, true);
         break;
       case 'image_start':
         if (ev.initial) this.initialExec(ev);

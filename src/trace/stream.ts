@@ -90,7 +90,7 @@ export interface ImageStartRecord extends Head {
   /** Environment size, when the capture sends it (a COUNT blob for arg 2). */
   envCount?: number;
 }
-/** A record of a type this reader does not know: skipped, but counted. */
+/** A record of a type this reader does not know (a newer capture): skipped. */
 export interface UnknownRecord extends Head {
   type: 'unknown';
   code: number;
