@@ -205,7 +205,37 @@ export const fileTypes = table([
   ['S_IFSOCK', 0o140000], ['S_IFLNK', 0o120000], ['S_IFREG', 0o100000], ['S_IFBLK', 0o060000], ['S_IFDIR', 0o040000],
   ['S_IFCHR', 0o020000], ['S_IFIFO', 0o010000],
 ]);
-/** termios c_lflag/c_oflag bits strace names in its abbreviated form. */
+/** struct termios, as strace 6 prints it. */
+export const termiosIflags = table([
+  ['IGNBRK', 0o1], ['BRKINT', 0o2], ['IGNPAR', 0o4], ['PARMRK', 0o10], ['INPCK', 0o20], ['ISTRIP', 0o40],
+  ['INLCR', 0o100], ['IGNCR', 0o200], ['ICRNL', 0o400], ['IUCLC', 0o1000], ['IXON', 0o2000], ['IXANY', 0o4000],
+  ['IXOFF', 0o10000], ['IMAXBEL', 0o20000], ['IUTF8', 0o40000],
+]);
+export const termiosOflags = table([
+  ['OPOST', 0o1], ['OLCUC', 0o2], ['ONLCR', 0o4], ['OCRNL', 0o10], ['ONOCR', 0o20], ['ONLRET', 0o40], ['OFILL', 0o100],
+  ['OFDEL', 0o200],
+]);
+/** c_oflag's delay fields: [mask, names by value]. */
+export const termiosDelays: ReadonlyArray<readonly [bigint, ReadonlyArray<readonly [string, bigint]>]> = [
+  [0o400n, [['NL0', 0n], ['NL1', 0o400n]]],
+  [0o3000n, [['CR0', 0n], ['CR1', 0o1000n], ['CR2', 0o2000n], ['CR3', 0o3000n]]],
+  [0o14000n, [['TAB0', 0n], ['TAB1', 0o4000n], ['TAB2', 0o10000n], ['TAB3', 0o14000n]]],
+  [0o20000n, [['BS0', 0n], ['BS1', 0o20000n]]],
+  [0o40000n, [['VT0', 0n], ['VT1', 0o40000n]]],
+  [0o100000n, [['FF0', 0n], ['FF1', 0o100000n]]],
+];
+export const termiosCsizes = table([['CS5', 0], ['CS6', 0o20], ['CS7', 0o40], ['CS8', 0o60]]);
+export const termiosCflags = table([
+  ['CSTOPB', 0o100], ['CREAD', 0o200], ['PARENB', 0o400], ['PARODD', 0o1000], ['HUPCL', 0o2000], ['CLOCAL', 0o4000],
+  ['CMSPAR', 0o10000000000], ['CRTSCTS', 0o20000000000],
+]);
+export const termiosLflags = table([
+  ['ISIG', 0o1], ['ICANON', 0o2], ['XCASE', 0o4], ['ECHO', 0o10], ['ECHOE', 0o20], ['ECHOK', 0o40], ['ECHONL', 0o100],
+  ['NOFLSH', 0o200], ['IEXTEN', 0o100000], ['ECHOCTL', 0o1000], ['ECHOPRT', 0o2000], ['ECHOKE', 0o4000],
+  ['FLUSHO', 0o10000], ['PENDIN', 0o40000], ['TOSTOP', 0o400], ['EXTPROC', 0o200000],
+]);
+export const termiosControlChars = ['VINTR', 'VQUIT', 'VERASE', 'VKILL', 'VEOF', 'VTIME', 'VMIN', 'VSWTC', 'VSTART',
+  'VSTOP', 'VSUSP', 'VEOL', 'VREPRINT', 'VDISCARD', 'VWERASE', 'VLNEXT', 'VEOL2'];
 export const termiosSpeeds = table([
   ['B0', 0], ['B50', 1], ['B75', 2], ['B110', 3], ['B134', 4], ['B150', 5], ['B200', 6], ['B300', 7], ['B600', 8],
   ['B1200', 9], ['B1800', 10], ['B2400', 11], ['B4800', 12], ['B9600', 13], ['B19200', 14], ['B38400', 15],

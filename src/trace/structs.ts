@@ -1,8 +1,9 @@
 // Decoders of the structs syscalls pass by pointer, from the bytes capture
 // copied, printed as strace prints them (abbreviated with `...` unless -v).
 import {
-  addressFamilies, epollEvents, statxAttributes, fileTypes, openAccessModes, openFlags, pollEvents, saFlags, statxMask, termiosSpeeds,
-  cloneFlags,
+  addressFamilies, cloneFlags, epollEvents, fileTypes, openAccessModes, openFlags, pollEvents, saFlags, statxAttributes,
+  statxMask, termiosCflags, termiosControlChars, termiosCsizes, termiosDelays, termiosIflags, termiosLflags, termiosOflags,
+  termiosSpeeds,
 } from './constants.js';
 import { enumName, flags, hex } from './flags.js';
 import { formatSigset, signalName } from './signals.js';
@@ -287,15 +288,26 @@ export function openFlagsText(v: bigint): string {
   return rest ? `${mode}|${rest}` : mode;
 }
 
-/** struct termios (TCGETS), abbreviated as strace: `{B38400 opost isig icanon echo ...}`. */
+/** struct termios (TCGETS): `{c_iflag=ICRNL|IXON, c_oflag=NL0|...|OPOST|ONLCR,
+ *  c_cflag=B38400|CS8|CREAD, c_lflag=ISIG|ICANON|..., ...}`. */
 export function formatTermios(b: Buffer, o: StructOptions): string {
   if (b.length < 36) return '{...}';
-  const iflag = u32(b, 0), oflag = u32(b, 4), cflag = u32(b, 8), lflag = u32(b, 12);
-  const speed = enumName(BigInt(cflag & 0o10017), termiosSpeeds, undefined, true);
-  if (!o.verbose)
-    return `{${speed} ${oflag & 1 ? '' : '-'}opost ${lflag & 1 ? '' : '-'}isig ${lflag & 2 ? '' : '-'}icanon ${lflag & 8 ? '' : '-'}echo ...}`;
-  const cc = [...b.subarray(17, 36)].map((c) => hex(BigInt(c))).join(', ');
-  return `{c_iflag=${hex(BigInt(iflag))}, c_oflag=${hex(BigInt(oflag))}, c_cflag=${hex(BigInt(cflag))}, c_lflag=${hex(BigInt(lflag))}, c_line=${b[16]}, c_cc=[${cc}]}`;
+  const iflag = BigInt(u32(b, 0)), oflag = BigInt(u32(b, 4)), cflag = BigInt(u32(b, 8)), lflag = BigInt(u32(b, 12));
+  if (o.raw)
+    return `{c_iflag=${hex(iflag)}, c_oflag=${hex(oflag)}, c_cflag=${hex(cflag)}, c_lflag=${hex(lflag)}, ...}`;
+  const delays = termiosDelays.map(([mask, names]) => enumName(oflag & mask, names, undefined, true));
+  const oRest = flags(oflag & ~termiosDelays.reduce((m, [mask]) => m | mask, 0n), termiosOflags, '');
+  const cRest = flags(cflag & ~(0o10017n | 0o60n), termiosCflags, '');
+  const c = [enumName(cflag & 0o10017n, termiosSpeeds, undefined, true), enumName(cflag & 0o60n, termiosCsizes), cRest];
+  const head = `{c_iflag=${flags(iflag, termiosIflags)}, c_oflag=${[...delays, oRest].filter((x) => x).join('|')}, ` +
+    `c_cflag=${c.filter((x) => x).join('|')}, c_lflag=${flags(lflag, termiosLflags)}`;
+  if (!o.verbose) return `${head}, ...}`;
+  const cc: string[] = [];
+  for (let i = 0; i < 19; i++) {
+    const v = b[17 + i]!;
+    cc.push(`[${termiosControlChars[i] ?? i}]=${v ? hex(BigInt(v)) : '0'}`);
+  }
+  return `${head}, c_line=${b[16] === 0 ? 'N_TTY' : b[16]}, c_cc=[${cc.join(', ')}]}`;
 }
 
 export function formatWinsize(b: Buffer): string {
