@@ -42,6 +42,8 @@ const captureByKind = {
   sockaddr: { mode: 'in_len', len: 'next' },
   sockaddr_out: { mode: 'out_lenptr', len: 'next', lenKind: 'socklen_ptr' },
   socklen_ptr: { mode: 'in_fixed', size: 4 },
+  sockopt_in: { mode: 'in_len', len: 'next' },
+  sockopt_out: { mode: 'out_lenptr', len: 'next', lenKind: 'socklen_ptr' },
   argv: { mode: 'strvec' },
   envp: { mode: 'count' },
   sigset_in: { mode: 'in_fixed', size: 8 },

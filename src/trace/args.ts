@@ -36,7 +36,7 @@ const u32 = (v: bigint): bigint => BigInt.asUintN(32, v);
 const ptr = (v: bigint): string => (v === 0n ? 'NULL' : hex(v));
 
 /** Kinds whose value is known only once the call returned. */
-const EXIT_KINDS = new Set(['buf_out', 'cwd_out', 'dirent_out', 'cpuset_out', 'sockaddr_out', 'socklen_ptr', 'wait_status',
+const EXIT_KINDS = new Set(['buf_out', 'sockopt_out', 'epoll_events_out', 'cwd_out', 'dirent_out', 'cpuset_out', 'sockaddr_out', 'socklen_ptr', 'wait_status',
   'fds_out', 'ioctl_arg', 'stat_out', 'statfs_out', 'statx_out', 'sigset_out', 'sigaction_out', 'stack_out', 'timespec_out',
   'timeval_out', 'itimerval_out', 'itimerspec_out', 'rlimit_out', 'rusage_out', 'tms_out', 'utsname_out', 'sysinfo_out',
   'iovec_out']);
@@ -231,6 +231,10 @@ export function formatArg(kind: string, i: number, call: Call, o: DecodeOptions)
     case 'sockaddr': return struct((b) => S.formatSockaddr(b, so));
     case 'sockaddr_out': return outStruct((b) => S.formatSockaddr(b, so));
     case 'socklen_ptr': return socklen(call, i);
+    case 'sockopt_in': return struct(sockoptValue);
+    case 'sockopt_out': return outStruct(sockoptValue);
+    // The events a wait returned: none is `[]`; the array is not captured.
+    case 'epoll_events_out': return call.result === 0n && v !== 0n ? '[]' : ptr(v);
     case 'sigset_in': return struct((b) => (b.length >= 8 ? (o.raw ? `[${hex(b.readBigUInt64LE(0))}]` : formatSigset(b.readBigUInt64LE(0))) : '[...]'));
     case 'sigset_out': return outStruct((b) => (b.length >= 8 ? formatSigset(b.readBigUInt64LE(0)) : '[...]'));
     case 'sigaction_in': return struct((b) => S.formatSigaction(b, so));
@@ -268,6 +272,11 @@ export function formatArg(kind: string, i: number, call: Call, o: DecodeOptions)
     case 'fcntl_arg': return fcntlArg(call, o);
     default: return hex(v);
   }
+}
+
+/** A socket option's value: an int as `[1]`, anything else as bytes. */
+function sockoptValue(b: Buffer): string {
+  return b.length === 4 ? `[${b.readInt32LE(0)}]` : quote(b);
 }
 
 /** socklen_t in, and out when the sockaddr blob shows what the kernel wrote. */
@@ -413,6 +422,11 @@ export function formatResult(call: Call, o: DecodeOptions): string {
   const r = call.result;
   if (isError(r)) return `-1 ${describeErrno(Number(-r))}`;
   switch (call.name) {
+    case 'poll':
+    case 'ppoll':
+    case 'select':
+    case 'pselect6':
+      return r === 0n ? '0 (Timeout)' : r.toString();
     case 'mmap':
     case 'mremap':
     case 'brk':

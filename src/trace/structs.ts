@@ -42,15 +42,21 @@ export function makedev(dev: bigint): string {
   return `makedev(${hex(major)}, ${hex(minor)})`;
 }
 
-/** `1700000000 /* 2023-11-14T22:13:20.123456789+0000 *\/` for -v times. */
-function timeWithDate(sec: bigint, nsec: bigint): string {
+/** `2023-11-14T22:13:20.123456789+0000` in local time, as strace writes
+ *  dates (the fraction only when there is one, unless `fraction`). */
+function isoDate(sec: bigint, nsec: bigint, fraction = false): string {
   const d = new Date(Number(sec) * 1000);
-  if (Number.isNaN(d.getTime())) return sec.toString();
+  if (Number.isNaN(d.getTime())) return '?';
   const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
   const off = -d.getTimezoneOffset();
   const tz = `${off >= 0 ? '+' : '-'}${pad(Math.floor(Math.abs(off) / 60))}${pad(Math.abs(off) % 60)}`;
-  const date = `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${nsec.toString().padStart(9, '0')}${tz}`;
-  return `${sec} /* ${date} */`;
+  const frac = nsec !== 0n || fraction ? `.${nsec.toString().padStart(9, '0')}` : '';
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}${frac}${tz}`;
+}
+
+/** `1700000000 /* 2023-11-14T22:13:20.123456789+0000 *\/` for -v times. */
+function timeWithDate(sec: bigint, nsec: bigint): string {
+  return `${sec} /* ${isoDate(sec, nsec, true)} */`;
 }
 
 /** struct stat (x86-64, 144 bytes). */
@@ -89,13 +95,18 @@ const fsMagics: ReadonlyArray<readonly [string, bigint]> = [
   ['BTRFS_SUPER_MAGIC', 0x9123683en], ['CGROUP2_SUPER_MAGIC', 0x63677270n], ['DEVPTS_SUPER_MAGIC', 0x1cd1n],
 ];
 
+const mountFlags: ReadonlyArray<readonly [string, bigint]> = [
+  ['ST_RDONLY', 1n], ['ST_NOSUID', 2n], ['ST_NODEV', 4n], ['ST_NOEXEC', 8n], ['ST_SYNCHRONOUS', 16n], ['ST_VALID', 32n],
+  ['ST_MANDLOCK', 64n], ['ST_NOATIME', 1024n], ['ST_NODIRATIME', 2048n], ['ST_RELATIME', 4096n], ['ST_NOSYMFOLLOW', 8192n],
+];
+
 /** struct statfs (120 bytes). */
 export function formatStatfs(b: Buffer, o: StructOptions): string {
   if (b.length < 88) return '{...}';
   const type = o.raw ? hex(i64(b, 0)) : enumName(i64(b, 0), fsMagics, undefined, true);
   return `{f_type=${type}, f_bsize=${i64(b, 8)}, f_blocks=${u64(b, 16)}, f_bfree=${u64(b, 24)}, f_bavail=${u64(b, 32)}, ` +
     `f_files=${u64(b, 40)}, f_ffree=${u64(b, 48)}, f_fsid={val=[${hex(BigInt(u32(b, 56)))}, ${hex(BigInt(u32(b, 60)))}]}, ` +
-    `f_namelen=${i64(b, 64)}, f_frsize=${i64(b, 72)}, f_flags=${hex(i64(b, 80))}}`;
+    `f_namelen=${i64(b, 64)}, f_frsize=${i64(b, 72)}, f_flags=${o.raw ? hex(i64(b, 80)) : flags(i64(b, 80), mountFlags)}}`;
 }
 
 function ipv6(b: Buffer, off: number): string {
@@ -167,8 +178,16 @@ export function formatItimerval(b: Buffer): string {
 export function formatItimerspec(b: Buffer): string {
   return `{it_interval=${formatTimespec(b, 0)}, it_value=${formatTimespec(b, 16)}}`;
 }
+/** utimensat's two times, each with its date as strace adds it. */
 export function formatUtimens(b: Buffer): string {
-  return `[${formatTimespec(b, 0)}, ${formatTimespec(b, 16)}]`;
+  if (b.length < 32) return '[...]';
+  const one = (off: number): string => {
+    const ts = formatTimespec(b, off);
+    const nsec = i64(b, off + 8);
+    if (nsec === 0x3fffffffn || nsec === 0x3ffffffen) return ts;
+    return `${ts} /* ${isoDate(i64(b, off), nsec)} */`;
+  };
+  return `[${one(0)}, ${one(16)}]`;
 }
 
 function rlim(v: bigint): string {
@@ -192,7 +211,12 @@ export function formatRusage(b: Buffer, o: StructOptions): string {
 
 export function formatTms(b: Buffer): string {
   if (b.length < 32) return '{...}';
-  return `{tms_utime=${i64(b, 0)}, tms_stime=${i64(b, 8)}, tms_cutime=${i64(b, 16)}, tms_cstime=${i64(b, 24)}}`;
+  // Clock ticks, with seconds (at 100 ticks a second) as strace adds them.
+  const t = (off: number): string => {
+    const v = i64(b, off);
+    return v === 0n ? '0' : `${v} /* ${(Number(v) / 100).toFixed(2)} s */`;
+  };
+  return `{tms_utime=${t(0)}, tms_stime=${t(8)}, tms_cutime=${t(16)}, tms_cstime=${t(24)}}`;
 }
 
 /** wait status: `[{WIFEXITED(s) && WEXITSTATUS(s) == 0}]`. */
