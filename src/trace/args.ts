@@ -29,6 +29,21 @@ export interface DecodeOptions {
 export interface DecodedArgs {
   entry: string[];
   exit: string[];
+  /** Where strace prints the text between the two parts only once the call
+   *  returned (clone's `, child_tidptr=`, clone3's ` => {parent_tid=[N]}, `);
+   *  otherwise the `, ` after the entry part is printed at entry. */
+  deferredSeparator?: string;
+}
+
+/** The text of the arguments: all of them, the part printed at entry, or
+ *  the part printed once the call returned. */
+export function argsText(a: DecodedArgs, part: 'all' | 'entry' | 'exit'): string {
+  const entry = a.entry.join(', ');
+  const exit = a.exit.join(', ');
+  const sep = a.deferredSeparator ?? (a.entry.length && a.exit.length ? ', ' : '');
+  if (part === 'all') return entry + sep + exit;
+  if (part === 'entry') return a.deferredSeparator === undefined ? entry + sep : entry;
+  return a.deferredSeparator === undefined ? exit : sep + exit;
 }
 
 const i32 = (v: bigint): bigint => BigInt.asIntN(32, v);
@@ -367,6 +382,7 @@ function shownArgCount(call: Call, kinds: string[]): number {
 export function decodeArgs(call: Call, o: DecodeOptions): DecodedArgs {
   const kinds = kindsOf(call.name, call.vdso);
   if (call.name === 'clone' && !o.raw) return decodeClone(call, o);
+  if (call.name === 'clone3') return decodeClone3(call, o);
   const n = Math.min(shownArgCount(call, kinds), kinds.length);
   const texts: string[] = [];
   for (let i = 0; i < n; i++) {
@@ -413,7 +429,19 @@ function decodeClone(call: Call, o: DecodeOptions): DecodedArgs {
   const exit: string[] = [];
   if (f & 0x1200000n) exit.push(`child_tidptr=${ptr(call.args[3] ?? 0n)}`);
   if (f & 0x80000n) exit.push(`tls=${ptr(call.args[4] ?? 0n)}`);
-  return { entry, exit };
+  return exit.length ? { entry, exit, deferredSeparator: ', ' } : { entry, exit };
+}
+
+/** clone3(2): with CLONE_PARENT_SETTID the kernel stores the child's tid
+ *  (the result) at parent_tid, which strace shows once the call returned. */
+function decodeClone3(call: Call, o: DecodeOptions): DecodedArgs {
+  const args = [formatArg('clone_args_in', 0, call, o), formatArg('size', 1, call, o)];
+  const b = blobFor(call, 0);
+  const flagsValue = b && !b.fault && b.data.length >= 8 ? b.data.readBigUInt64LE(0) : 0n;
+  if (!(flagsValue & 0x100000n) || o.raw) return { entry: args, exit: [] };
+  const r = call.result;
+  const stored = r !== undefined && !call.noReturn && r > 0n ? ` => {parent_tid=[${r}]}` : '';
+  return { entry: [args[0]!], exit: [args[1]!], deferredSeparator: `${stored}, ` };
 }
 
 /** The result after ` = `: a number, an address, or `-1 ENOENT (...)`. */

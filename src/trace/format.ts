@@ -1,7 +1,7 @@
 // strace's text output: one line per call, `<unfinished ...>` and
 // `<... NAME resumed>` when another thread prints in between, `[pid N]`
 // prefixes, timestamps (-t/-tt/-ttt), durations (-T), exit lines.
-import { decodeArgs, formatResult, type DecodeOptions } from './args.js';
+import { argsText, decodeArgs, formatResult, type DecodeOptions } from './args.js';
 import type { Call } from './calls.js';
 import { signalName } from './signals.js';
 
@@ -81,7 +81,7 @@ export class TextPrinter {
     this.interrupt(call.tid);
     if (this.open) this.open = null;
     const a = decodeArgs(call, this.o);
-    const line = `${this.prefix(call.tid, call.enterTime)}${call.name}(${[...a.entry, ...a.exit].join(', ')})`;
+    const line = `${this.prefix(call.tid, call.enterTime)}${call.name}(${argsText(a, 'all')})`;
     this.write(this.ending(call, line));
   }
 
@@ -89,7 +89,7 @@ export class TextPrinter {
   enter(call: Call): void {
     this.interrupt(call.tid);
     const a = decodeArgs(call, this.o);
-    const text = `${this.prefix(call.tid, call.enterTime)}${call.name}(${a.entry.join(', ')}${a.exit.length && a.entry.length ? ', ' : ''}`;
+    const text = `${this.prefix(call.tid, call.enterTime)}${call.name}(${argsText(a, 'entry')}`;
     this.write(text);
     this.open = { tid: call.tid, text };
   }
@@ -97,7 +97,7 @@ export class TextPrinter {
   /** A call that began earlier returned. */
   resume(call: Call): void {
     const a = decodeArgs(call, this.o);
-    const rest = `${a.exit.join(', ')})`;
+    const rest = `${argsText(a, 'exit')})`;
     if (this.open && this.open.tid === call.tid) {
       const line = this.open.text + rest;
       this.write(this.ending(call, line).slice(this.open.text.length));

@@ -45,7 +45,9 @@ export function callToJson(call: Call, o: DecodeOptions, realtimeOffset: bigint)
     time: seconds(call.enterTime, realtimeOffset),
     name: call.name,
     vdso: call.vdso,
-    args: [...a.entry, ...a.exit],
+    args: a.deferredSeparator?.startsWith(' => ')
+      ? [...a.entry.slice(0, -1), `${a.entry.at(-1)}${a.deferredSeparator.slice(0, -2)}`, ...a.exit]
+      : [...a.entry, ...a.exit],
     raw: call.synthetic ? [] : call.args.map((v) => hex(v)),
     result: r === undefined ? null : Number.isSafeInteger(Number(r)) ? Number(r) : r.toString(),
     text: formatResult(call, o),
