@@ -81,6 +81,19 @@ function viewOptions(f: ViewFlags, toFile: boolean): ViewOptions {
   };
 }
 
+/** Write every byte, also to a non-blocking pipe someone else set up. */
+function writeAll(fd: number, bytes: Buffer): void {
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (let off = 0; off < bytes.length; ) {
+    try {
+      off += writeSync(fd, bytes, off);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
+      Atomics.wait(pause, 0, 0, 1); // the reader is slow: wait a millisecond
+    }
+  }
+}
+
 interface Output {
   write: (s: string) => void;
   /** Write what the last chunk of the stream produced, in one system call. */
@@ -94,9 +107,9 @@ function openOutput(file: string | undefined): Output {
   let pending: string[] = [];
   const flush = (): void => {
     if (!pending.length) return;
-    const text = pending.join('');
+    const bytes = Buffer.from(pending.join(''), 'latin1');
     pending = [];
-    writeSync(fd, text);
+    writeAll(fd, bytes);
   };
   return {
     write: (s) => {
@@ -115,7 +128,7 @@ function inheritedFds(): Map<number, string> {
   const m = new Map<number, string>();
   for (const fd of [0, 1, 2]) {
     try {
-      m.set(fd, readlinkSync(`/proc/self/fd/${fd}`));
+      m.set(fd, readlinkSync(`/proc/self/fd/${fd}`, { encoding: 'latin1' })); // bytes, as the trace's
     } catch {
       /* closed */
     }
