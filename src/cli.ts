@@ -56,7 +56,7 @@ function main(argv: string[]): void {
   program
     .command('run')
     .description('run PROG under trapline with the given plugins (default: passthrough)')
-    .usage('[--plugin SPEC]... [--] PROG [ARGS...]')
+    .usage('[--plugin SPEC]... [--isolation=raw|isolated] [--no-follow] [--] PROG [ARGS...]')
     .helpOption(false)
     .allowUnknownOption(true)
     .allowExcessArguments(true)
@@ -66,8 +66,9 @@ function main(argv: string[]): void {
       `
 SPEC is NAME or PATH.so, optionally followed by :key=value pairs separated by ':'
 (values may contain commas). Built-in plugins: passthrough (default), count
-(count:out=FILE appends one JSON line per program image).
-Set TRAPLINE_DEBUG=1 to print one line per rewritten object.`,
+(count:out=FILE appends one JSON line per program image), libc-demo (isolated:
+only=NAME,...:out=FILE). --isolation=raw|isolated picks the kind for plugins
+that support both. Set TRAPLINE_DEBUG=1 to print one line per rewritten object.`,
     )
     .action(() => {
       // Hand over everything after "run" verbatim: the launcher parses it.
