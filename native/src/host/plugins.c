@@ -11,6 +11,7 @@
 
 const struct trapline_plugin *tl_builtin_passthrough(void);
 const struct trapline_plugin *tl_builtin_count(void);
+const struct trapline_plugin *tl_builtin_capture(void);
 
 static const struct {
     const char *name;
@@ -18,6 +19,7 @@ static const struct {
 } builtins[] = {
     { "passthrough", tl_builtin_passthrough },
     { "count", tl_builtin_count },
+    { "capture", tl_builtin_capture }, /* started by `trapline capture` */
 };
 
 struct parsed_spec {
