@@ -55,14 +55,33 @@
 #define LENPTR_CAP 256     /* socklen_t-sized structures */
 #define MASK_WORDS (TRAPLINE_MAX_SYSCALLS / 64)
 
+/* What every call reads, on one page: on this machine (PTI without PCID)
+ * each page touched after a system call is a TLB miss. */
+#define THREAD_CACHE 128
+static struct {
+    struct tl_ring_shm *volatile shm; /* 0: not capturing */
+    int image_started;                /* IMAGE_START written */
+    uint32_t string_limit;
+    /* Calls written as ENTER + EXIT, and calls with memory to copy. */
+    uint64_t enter_first[MASK_WORDS];
+    uint64_t has_capture[MASK_WORDS];
+    /* The rings of this process' threads by tid (the shared tid map costs
+     * two more pages). Every live thread's entry is current: a thread
+     * sets it when it claims a ring and clears it when it exits. */
+    struct {
+        int32_t tid;
+        int32_t unused;
+        struct tl_ring *ring;
+    } ring_of[THREAD_CACHE];
+} hot __attribute__((aligned(4096)));
+#define shm hot.shm
+#define image_started hot.image_started
+#define string_limit hot.string_limit
+#define enter_first hot.enter_first
+#define has_capture hot.has_capture
+
 static const struct trapline_host *host;
-static struct tl_ring_shm *volatile shm;  /* 0: not capturing */
-static uint32_t string_limit = 32;
-static int image_started;                 /* IMAGE_START written */
 static int warned;
-/* Calls written as ENTER + EXIT, and calls with memory to copy. */
-static uint64_t enter_first[MASK_WORDS];
-static uint64_t has_capture[MASK_WORDS];
 /* The most a record of each call can take in the ring. */
 static uint32_t bound_of[TRAPLINE_MAX_SYSCALLS];
 
@@ -103,10 +122,18 @@ static void stop(void)
         say("trapline: warning: the trace reader has gone; the program continues untraced\n");
 }
 
+static inline void remember(int32_t tid, struct tl_ring *r)
+{
+    hot.ring_of[tid & (THREAD_CACHE - 1)].tid = tid;
+    hot.ring_of[tid & (THREAD_CACHE - 1)].ring = r;
+}
+
 static struct tl_ring *claim(struct tl_ring_shm *s, const struct trapline_event *ev)
 {
     struct tl_ring *r = tl_ring_claim(s, ev->pid, ev->tid);
-    if (!r) {
+    if (r) {
+        remember(ev->tid, r);
+    } else {
         if (tl_ring_drain_gone(s)) {
             stop();
         } else if (!__atomic_exchange_n(&warned, 1, __ATOMIC_RELAXED)) {
@@ -116,10 +143,23 @@ static struct tl_ring *claim(struct tl_ring_shm *s, const struct trapline_event 
     return r;
 }
 
-static inline struct tl_ring *ring_for(struct tl_ring_shm *s, const struct trapline_event *ev)
+/* Two threads whose tids collide in the cache take turns through the
+ * shared map. */
+static struct tl_ring *find(struct tl_ring_shm *s, const struct trapline_event *ev)
 {
     struct tl_ring *r = tl_ring_of(s, ev->tid);
-    return __builtin_expect(r != 0, 1) ? r : claim(s, ev);
+    if (!r)
+        return claim(s, ev);
+    remember(ev->tid, r);
+    return r;
+}
+
+static inline struct tl_ring *ring_for(struct tl_ring_shm *s, const struct trapline_event *ev)
+{
+    int32_t tid = ev->tid;
+    if (__builtin_expect(hot.ring_of[tid & (THREAD_CACHE - 1)].tid == tid, 1))
+        return hot.ring_of[tid & (THREAD_CACHE - 1)].ring;
+    return find(s, ev);
 }
 
 /* ---- memory the arguments point to ---- */
@@ -608,6 +648,8 @@ static void thread_exit(const struct trapline_event *ev)
     struct tl_ring *r;
     if (s && (r = tl_ring_of(s, ev->tid)))
         tl_ring_close(s, r, ev->tid);
+    if (hot.ring_of[ev->tid & (THREAD_CACHE - 1)].tid == ev->tid)
+        hot.ring_of[ev->tid & (THREAD_CACHE - 1)].tid = 0;
 }
 
 static void process_exit(const struct trapline_event *ev, int status, int signal)

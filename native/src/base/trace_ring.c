@@ -107,6 +107,7 @@ struct tl_ring *tl_ring_claim(struct tl_ring_shm *s, int32_t pid, int32_t tid)
     struct tl_ring *r = tl_ring_at(s, (uint32_t)i);
     /* A freed ring is empty: head == tail, both kept running. */
     r->head_seen = r->head;
+    r->size = s->ring_size;
     r->waiting = 0;
     r->depth = 0;
     r->in_exec = 0;

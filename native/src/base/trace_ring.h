@@ -111,6 +111,8 @@ struct tl_ring {
     uint64_t head_seen;         /* head when last read: spares the drain's line */
     uint32_t in_exec;           /* the nr of an execve whose ENTER is out */
     uint32_t unused;
+    uint32_t size;              /* ring_size, here so the hot path reads one page */
+    uint32_t unused2;
     uint64_t vdso_tsc;          /* entry of the vDSO call in progress */
     uint64_t last_wake;         /* TSC of this ring's last urgent wake */
     struct tl_ring_pending pending[TL_RING_NEST];
@@ -175,9 +177,9 @@ unsigned char *tl_ring_reserve_slow(struct tl_ring_shm *s, struct tl_ring *r, ui
 static inline unsigned char *tl_ring_reserve(struct tl_ring_shm *s, struct tl_ring *r, uint32_t bound)
 {
     uint64_t tail = r->tail;
-    uint32_t mask = s->ring_size - 1, off = (uint32_t)tail & mask;
+    uint32_t size = r->size, off = (uint32_t)tail & (size - 1);
     /* Fast: fits before the end, and the head last seen leaves room. */
-    if (off + bound <= s->ring_size && tail + bound - r->head_seen <= s->ring_size)
+    if (off + bound <= size && tail + bound - r->head_seen <= size)
         return tl_ring_data(r) + off;
     return tl_ring_reserve_slow(s, r, bound);
 }
@@ -196,7 +198,7 @@ static inline void tl_ring_commit(struct tl_ring_shm *s, struct tl_ring *r, uint
 {
     uint64_t tail = r->tail + size;
     __atomic_store_n(&r->tail, tail, __ATOMIC_RELEASE);
-    if (__builtin_expect(urgent || tail - r->head_seen > s->ring_size / 2, 0))
+    if (__builtin_expect(urgent || tail - r->head_seen > r->size / 2, 0))
         tl_ring_commit_wake(s, r, urgent);
 }
 

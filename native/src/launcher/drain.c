@@ -333,14 +333,16 @@ static uint32_t drain_pass(void)
     return count;
 }
 
-static int any_unread(void)
+/* A ring half full already: its producer's wake may have come while we
+ * were reading, so do not sleep on it. */
+static int any_half_full(void)
 {
     struct tl_ring_slot *slots = tl_ring_slots(shm);
     uint32_t hw = __atomic_load_n(&shm->high_water, __ATOMIC_ACQUIRE);
     for (uint32_t i = 0; i < hw; i++) {
         uint32_t state = slots[i].state;
         struct tl_ring *r = tl_ring_at(shm, i);
-        if ((state == TL_RING_LIVE || state == TL_RING_CLOSED) && r->tail != r->head)
+        if ((state == TL_RING_LIVE || state == TL_RING_CLOSED) && r->tail - r->head > shm->ring_size / 2)
             return 1;
     }
     return 0;
@@ -371,10 +373,12 @@ static void sweep_dead(void)
 
 static int client_pid;
 static int client_status = -1; /* wait status of the client, once known */
+static volatile int child_exited = 1;
 
 static void on_sigchld(int sig)
 {
     (void)sig;
+    child_exited = 1;
     /* Makes the drain's futex wait return at once, however close it is. */
     __atomic_add_fetch(&shm->wake_seq, 1, __ATOMIC_SEQ_CST);
 }
@@ -619,28 +623,31 @@ __attribute__((noreturn)) void tl_capture_main(int argc, char **argv, char **env
         uint32_t seq = __atomic_load_n(&shm->wake_seq, __ATOMIC_SEQ_CST);
         uint32_t n = drain_pass();
         int64_t now = clock_ns(CLOCK_MONOTONIC);
-        /* Live output: a busy client's records go out in 64 KiB writes,
-         * or at least every 10 ms. */
-        if (out_len >= 64 * 1024 || now - last_flush >= SLEEP_NS / 2) {
-            flush();
-            last_flush = now;
-        }
         if (shm->ring_waiters || now >= next_sweep) {
             sweep_dead();
             next_sweep = now + SWEEP_NS;
         }
-        if (reap()) {
-            /* Nobody is left to write: everything committed is final. */
-            while (drain_pass())
-                ;
-            finish();
+        if (child_exited) {
+            child_exited = 0;
+            if (reap()) {
+                /* Nobody is left to write: everything committed is final. */
+                while (drain_pass())
+                    ;
+                finish();
+            }
         }
-        if (n)
-            continue;
-        flush(); /* idle: what we have goes out now */
+        /* Live output: what was read goes out at least every 10 ms, and in
+         * writes of 64 KiB when records flow. */
+        if (out_len >= 64 * 1024 || (out_len && (!n || now - last_flush >= SLEEP_NS / 2))) {
+            flush();
+            last_flush = now;
+        }
+        /* Sleep between passes, so that each reads many records: producers
+         * wake us when a ring is half full, for a blocking call's entry, a
+         * process' end or a full ring; SIGCHLD wakes us too. */
         shm->drain_sleeping = 1;
         __atomic_thread_fence(__ATOMIC_SEQ_CST);
-        if (any_unread()) {
+        if (any_half_full() || child_exited) {
             shm->drain_sleeping = 0;
             continue;
         }
