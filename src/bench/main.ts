@@ -41,6 +41,8 @@ interface Case {
   calls?: number;
   /** Same program with no calls, to take start-up out of the per-call cost. */
   baseline?: string[];
+  /** trapline's arguments before `-- CMD`, if not `run`. */
+  trapline?: string[];
 }
 
 function timeOnce(cmd: string, args: string[], env: NodeJS.ProcessEnv): number {
@@ -132,6 +134,15 @@ function main(): void {
   const cases: Case[] = [
     { name: 'getpid loop', cmd: path.join(tests, 'getpid_loop'), args: [String(N)], calls: N, baseline: ['0'] },
     {
+      // The tracer's client side: every call written to the trace stream.
+      name: 'getppid loop, capture',
+      cmd: path.join(tests, 'getppid_loop'),
+      args: [String(N)],
+      calls: N,
+      baseline: ['0'],
+      trapline: ['capture', '--output', path.join(os.tmpdir(), `trapline-bench-${process.pid}.tltrace`)],
+    },
+    {
       name: 'clock_gettime loop',
       cmd: path.join(tests, 'clock_loop'),
       args: [String(N * 4)],
@@ -194,7 +205,7 @@ function main(): void {
         const tl: number[] = [];
         const natBase: number[] = [];
         const tlBase: number[] = [];
-        const tlArgs = (args: string[]): string[] => ['run', '--', c.cmd, ...args];
+        const tlArgs = (args: string[]): string[] => [...(c.trapline ?? ['run']), '--', c.cmd, ...args];
         try {
           // Warm-up: fills the warm cache and the page cache.
           timeOnce(c.cmd, c.args, baseEnv);
@@ -232,6 +243,7 @@ function main(): void {
     }
   } finally {
     rmSync(tmpRoot, { recursive: true, force: true });
+    for (const c of cases) if (c.trapline?.[1] === '--output') rmSync(c.trapline[2]!, { force: true });
   }
 
   const table: string[][] = [
