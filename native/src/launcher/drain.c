@@ -77,10 +77,11 @@
 #define AT_SYSINFO_EHDR 33
 #define AT_FDCWD (-100)
 
-#define RING_SIZE (64 * 1024)
+#define RING_SIZE (256 * 1024)
 #define RING_MEMORY (1ull << 30)    /* virtual; tmpfs pages only once used */
 #define MAX_RINGS 4096
 #define SLEEP_NS 20000000L         /* the longest a committed record waits */
+#define BUSY_SLEEP_NS 1000000L     /* between passes while records flow */
 #define SWEEP_NS 250000000L        /* how often rings of dead threads are sought */
 #define OUT_CAP (1 << 20)
 
@@ -642,16 +643,20 @@ __attribute__((noreturn)) void tl_capture_main(int argc, char **argv, char **env
             flush();
             last_flush = now;
         }
-        /* Sleep between passes, so that each reads many records: producers
-         * wake us when a ring is half full, for a blocking call's entry, a
-         * process' end or a full ring; SIGCHLD wakes us too. */
+        /* Sleep between passes, so that each reads many records: while
+         * records flow, 1 ms (a ring holds more than that at a call per
+         * microsecond, and a timer costs the client nothing; a wake from a
+         * producer costs it a system call and, here, an interrupt to this
+         * core). Producers wake us when a ring is half full, for a
+         * blocking call's entry, a process' end or a full ring; SIGCHLD
+         * wakes us too. */
         shm->drain_sleeping = 1;
         __atomic_thread_fence(__ATOMIC_SEQ_CST);
         if (any_half_full() || child_exited) {
             shm->drain_sleeping = 0;
             continue;
         }
-        struct timespec_ t = { 0, SLEEP_NS };
+        struct timespec_ t = { 0, n ? BUSY_SLEEP_NS : SLEEP_NS };
         tl_sys4(NR_futex, (long)&shm->wake_seq, 0 /* FUTEX_WAIT */, seq, (long)&t);
         shm->drain_sleeping = 0;
     }
