@@ -541,6 +541,7 @@ static int before_syscall(const struct trapline_event *ev, struct trapline_sysca
 
 static void after_syscall(const struct trapline_event *ev, struct trapline_syscall *call)
 {
+    uint64_t t1 = tsc(), t0 = t1; /* first: nothing else to wait for yet */
     struct tl_ring_shm *s = shm;
     unsigned long nr = (unsigned long)call->nr;
     if (__builtin_expect(!s, 0))
@@ -552,7 +553,6 @@ static void after_syscall(const struct trapline_event *ev, struct trapline_sysca
     struct tl_ring *r = ring_for(s, ev);
     if (__builtin_expect(!r, 0))
         return;
-    uint64_t t1 = tsc(), t0 = t1;
     uint32_t d = r->depth;
     if (__builtin_expect(d && r->pending[d - 1].call == (uint64_t)call, 1)) {
         t0 = r->pending[d - 1].tsc;
