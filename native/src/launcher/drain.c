@@ -78,7 +78,7 @@
 #define AT_FDCWD (-100)
 
 #define RING_SIZE (256 * 1024)
-#define RING_MEMORY (1ull << 30)    /* virtual; tmpfs pages only once used */
+#define RING_MEMORY (2ull << 30)    /* virtual; tmpfs pages only once used */
 #define MAX_RINGS 4096
 #define SLEEP_NS 20000000L         /* the longest a committed record waits */
 #define BUSY_SLEEP_NS 1000000L     /* between passes while records flow */
