@@ -32,8 +32,6 @@
 
 #define NR_pread64 17
 #define NR_mmap 9
-#define NR_munmap 11
-#define NR_fstat 5
 #define NR_getppid 110
 #define NR_exit 60
 #define NR_exit_group 231
@@ -65,20 +63,13 @@ static struct {
     /* Calls written as ENTER + EXIT, and calls with memory to copy. */
     uint64_t enter_first[MASK_WORDS];
     uint64_t has_capture[MASK_WORDS];
-    /* The rings of this process' threads by tid (the shared tid map costs
-     * two more pages). Every live thread's entry is current: a thread
-     * sets it when it claims a ring and clears it when it exits. */
-    struct {
-        int32_t tid;
-        int32_t unused;
-        struct tl_ring *ring;
-    } ring_of[THREAD_CACHE];
+    /* The rings of this process' threads, by tid modulo the size (the
+     * shared tid map costs two more pages). One word each, so a thread
+     * never reads half of another's entry; a ring names its owner, so a
+     * thread whose tid collides with another's sees the entry is not its
+     * own and goes through the shared map. */
+    struct tl_ring *ring_of[THREAD_CACHE];
 } hot __attribute__((aligned(4096)));
-#define shm hot.shm
-#define image_started hot.image_started
-#define string_limit hot.string_limit
-#define enter_first hot.enter_first
-#define has_capture hot.has_capture
 
 static const struct trapline_host *host;
 static int warned;
@@ -117,15 +108,14 @@ static void say(const char *s)
 /* The drain is gone: this process goes on untraced, with one warning. */
 static void stop(void)
 {
-    shm = 0;
+    hot.shm = 0;
     if (!__atomic_exchange_n(&warned, 1, __ATOMIC_RELAXED))
         say("trapline: warning: the trace reader has gone; the program continues untraced\n");
 }
 
 static inline void remember(int32_t tid, struct tl_ring *r)
 {
-    hot.ring_of[tid & (THREAD_CACHE - 1)].tid = tid;
-    hot.ring_of[tid & (THREAD_CACHE - 1)].ring = r;
+    __atomic_store_n(&hot.ring_of[tid & (THREAD_CACHE - 1)], r, __ATOMIC_RELAXED);
 }
 
 static struct tl_ring *claim(struct tl_ring_shm *s, const struct trapline_event *ev)
@@ -156,9 +146,9 @@ static struct tl_ring *find(struct tl_ring_shm *s, const struct trapline_event *
 
 static inline struct tl_ring *ring_for(struct tl_ring_shm *s, const struct trapline_event *ev)
 {
-    int32_t tid = ev->tid;
-    if (__builtin_expect(hot.ring_of[tid & (THREAD_CACHE - 1)].tid == tid, 1))
-        return hot.ring_of[tid & (THREAD_CACHE - 1)].ring;
+    struct tl_ring *r = __atomic_load_n(&hot.ring_of[ev->tid & (THREAD_CACHE - 1)], __ATOMIC_RELAXED);
+    if (__builtin_expect(r && r->owner == ev->tid, 1))
+        return r;
     return find(s, ev);
 }
 
@@ -301,7 +291,7 @@ static unsigned char *put_blobs(unsigned char *w, const unsigned char *end, cons
                 w = put_string(w, end, i, a);
                 break;
             case TL_CAPTURE_IN_LEN:
-                w = put_bytes(w, end, i, 0, a, len, string_limit);
+                w = put_bytes(w, end, i, 0, a, len, hot.string_limit);
                 break;
             case TL_CAPTURE_IN_FIXED:
                 w = put_bytes(w, end, i, 0, a, cap[i].size, cap[i].size);
@@ -325,11 +315,11 @@ static unsigned char *put_blobs(unsigned char *w, const unsigned char *end, cons
             switch (cap[i].mode) {
             case TL_CAPTURE_OUT_RET:
                 if (ok && res > 0)
-                    w = put_bytes(w, end, i, x, a, (uint64_t)res, string_limit);
+                    w = put_bytes(w, end, i, x, a, (uint64_t)res, hot.string_limit);
                 break;
             case TL_CAPTURE_OUT_LEN:
                 if (ok)
-                    w = put_bytes(w, end, i, x, a, len, string_limit);
+                    w = put_bytes(w, end, i, x, a, len, hot.string_limit);
                 break;
             case TL_CAPTURE_OUT_FIXED:
                 if (ok)
@@ -372,7 +362,7 @@ static inline void finish(struct tl_ring_shm *s, struct tl_ring *r, unsigned cha
 
 static inline uint32_t bound(unsigned long nr)
 {
-    return bit(has_capture, nr) ? bound_of[nr] : (uint32_t)SYSCALL_BOUND;
+    return bit(hot.has_capture, nr) ? bound_of[nr] : (uint32_t)SYSCALL_BOUND;
 }
 
 static void write_enter(struct tl_ring_shm *s, struct tl_ring *r, const struct trapline_event *ev,
@@ -388,7 +378,7 @@ static void write_enter(struct tl_ring_shm *s, struct tl_ring *r, const struct t
     for (int i = 0; i < 6; i++)
         b->args[i] = c->args[i];
     unsigned char *w = (unsigned char *)(b + 1);
-    if (bit(has_capture, (unsigned long)c->nr))
+    if (bit(hot.has_capture, (unsigned long)c->nr))
         w = put_blobs(w, p + max, c, ENTRY_SIDE);
     finish(s, r, p, w, 1);
 }
@@ -405,7 +395,7 @@ static void write_exit(struct tl_ring_shm *s, struct tl_ring *r, const struct tr
     b->nr = c->nr;
     b->result = c->result;
     unsigned char *w = (unsigned char *)(b + 1);
-    if (bit(has_capture, (unsigned long)c->nr))
+    if (bit(hot.has_capture, (unsigned long)c->nr))
         w = put_blobs(w, p + max, c, EXIT_SIDE);
     finish(s, r, p, w, 0);
 }
@@ -425,7 +415,7 @@ static inline void write_syscall(struct tl_ring_shm *s, struct tl_ring *r, const
     b->result = c->result;
     b->exit_time = t1;
     unsigned char *w = (unsigned char *)(b + 1);
-    if (__builtin_expect(bit(has_capture, (unsigned long)c->nr), 0))
+    if (__builtin_expect(bit(hot.has_capture, (unsigned long)c->nr), 0))
         w = put_blobs(w, p + max, c, ENTRY_SIDE | EXIT_SIDE);
     finish(s, r, p, w, 0);
 }
@@ -482,37 +472,37 @@ static void write_image_start(struct tl_ring_shm *s, struct tl_ring *r, const st
  * that made it (its ENTER came from the image before). */
 static void start_image(struct tl_ring_shm *s, const struct trapline_event *ev)
 {
-    image_started = 1;
+    hot.image_started = 1;
     int32_t no = 0;
     int initial = __atomic_compare_exchange_n(&s->initial_taken, &no, 1, 0, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED);
     struct tl_ring *r = ring_for(s, ev);
-    if (!r || !shm)
+    if (!r || !hot.shm)
         return;
     /* The ring outlives exec when the thread keeps its tid. */
     long exec_nr = r->in_exec ? r->in_exec : NR_execve;
     r->in_exec = 0;
     r->depth = 0;
     write_image_start(s, r, ev, initial);
-    if (!initial && shm) {
+    if (!initial && hot.shm) {
         struct trapline_syscall done = { exec_nr, { 0 }, 0, 0 };
         write_exit(s, r, ev, &done, tsc());
     }
 }
 
-#define CHECK_IMAGE(s, ev)                         \
-    do {                                           \
-        if (__builtin_expect(!image_started, 0)) { \
-            start_image(s, ev);                    \
-            if (!(s = shm))                        \
-                return TRAPLINE_CONTINUE;          \
-        }                                          \
+#define CHECK_IMAGE(s, ev)                             \
+    do {                                               \
+        if (__builtin_expect(!hot.image_started, 0)) { \
+            start_image(s, ev);                        \
+            if (!(s = hot.shm))                        \
+                return TRAPLINE_CONTINUE;              \
+        }                                              \
     } while (0)
 
 /* ---- hooks ---- */
 
 static int before_syscall(const struct trapline_event *ev, struct trapline_syscall *call)
 {
-    struct tl_ring_shm *s = shm;
+    struct tl_ring_shm *s = hot.shm;
     if (__builtin_expect(!s, 0))
         return TRAPLINE_CONTINUE;
     CHECK_IMAGE(s, ev);
@@ -521,7 +511,7 @@ static int before_syscall(const struct trapline_event *ev, struct trapline_sysca
         return TRAPLINE_CONTINUE;
     uint64_t t = tsc();
     unsigned long nr = (unsigned long)call->nr;
-    if (bit(enter_first, nr)) {
+    if (bit(hot.enter_first, nr)) {
         if (nr == NR_execve || nr == NR_execveat)
             r->in_exec = (uint32_t)nr;
         write_enter(s, r, ev, call, t);
@@ -542,7 +532,7 @@ static int before_syscall(const struct trapline_event *ev, struct trapline_sysca
 static void after_syscall(const struct trapline_event *ev, struct trapline_syscall *call)
 {
     uint64_t t1 = tsc(), t0 = t1; /* first: nothing else to wait for yet */
-    struct tl_ring_shm *s = shm;
+    struct tl_ring_shm *s = hot.shm;
     unsigned long nr = (unsigned long)call->nr;
     if (__builtin_expect(!s, 0))
         return;
@@ -558,7 +548,7 @@ static void after_syscall(const struct trapline_event *ev, struct trapline_sysca
         t0 = r->pending[d - 1].tsc;
         r->depth = d - 1;
     }
-    if (__builtin_expect(bit(enter_first, nr), 0)) {
+    if (__builtin_expect(bit(hot.enter_first, nr), 0)) {
         r->in_exec = 0;
         write_exit(s, r, ev, call, t1);
         return;
@@ -581,7 +571,7 @@ static const struct {
 
 static int before_vdso(const struct trapline_event *ev, struct trapline_vdso_call *call)
 {
-    struct tl_ring_shm *s = shm;
+    struct tl_ring_shm *s = hot.shm;
     if (!s)
         return TRAPLINE_CONTINUE;
     CHECK_IMAGE(s, ev);
@@ -594,13 +584,13 @@ static int before_vdso(const struct trapline_event *ev, struct trapline_vdso_cal
 
 static void after_vdso(const struct trapline_event *ev, struct trapline_vdso_call *call)
 {
-    struct tl_ring_shm *s = shm;
+    struct tl_ring_shm *s = hot.shm;
     struct tl_ring *r;
     if (!s || !(r = ring_for(s, ev)))
         return;
     uint64_t t1 = tsc();
     uint32_t max = sizeof(struct tl_trace_head) + sizeof(struct tl_trace_vdso) +
-                   2 * sizeof(struct tl_trace_blob) + 16 + align8(string_limit);
+                   2 * sizeof(struct tl_trace_blob) + 16 + align8(hot.string_limit);
     unsigned char *p = tl_ring_reserve(s, r, max);
     if (!p)
         return stop();
@@ -623,7 +613,7 @@ static void after_vdso(const struct trapline_event *ev, struct trapline_vdso_cal
                                                  : (call->result > 0 ? (uint64_t)call->result : 0);
             if (len)
                 w = put_bytes(w, p + max, a, TL_TRACE_BLOB_EXIT, (uint64_t)call->args[a], len,
-                              vdso_out[fn].size[k] ? len : string_limit);
+                              vdso_out[fn].size[k] ? len : hot.string_limit);
         }
     }
     finish(s, r, p, w, 0);
@@ -631,7 +621,7 @@ static void after_vdso(const struct trapline_event *ev, struct trapline_vdso_cal
 
 static void thread_start(const struct trapline_event *ev)
 {
-    struct tl_ring_shm *s = shm;
+    struct tl_ring_shm *s = hot.shm;
     if (s)
         claim(s, ev); /* fresh: a dead thread's tid may still point somewhere */
 }
@@ -644,17 +634,15 @@ static void fork_child(const struct trapline_event *ev, void **context)
 
 static void thread_exit(const struct trapline_event *ev)
 {
-    struct tl_ring_shm *s = shm;
+    struct tl_ring_shm *s = hot.shm;
     struct tl_ring *r;
     if (s && (r = tl_ring_of(s, ev->tid)))
         tl_ring_close(s, r, ev->tid);
-    if (hot.ring_of[ev->tid & (THREAD_CACHE - 1)].tid == ev->tid)
-        hot.ring_of[ev->tid & (THREAD_CACHE - 1)].tid = 0;
 }
 
 static void process_exit(const struct trapline_event *ev, int status, int signal)
 {
-    struct tl_ring_shm *s = shm;
+    struct tl_ring_shm *s = hot.shm;
     struct tl_ring *r;
     if (!s)
         return;
@@ -731,10 +719,10 @@ static void plan_calls(uint32_t ring_size)
     static const unsigned short never_return[] = { NR_exit, NR_exit_group, NR_execve, NR_execveat,
                                                    NR_rt_sigreturn };
     for (unsigned i = 0; i < sizeof never_return / sizeof never_return[0]; i++)
-        set_bit(enter_first, never_return[i]);
+        set_bit(hot.enter_first, never_return[i]);
     for (unsigned long nr = 0; nr < TL_SYSCALL_TABLE_SIZE && nr < TRAPLINE_MAX_SYSCALLS; nr++) {
         if ((tl_syscall_may_block[nr >> 6] >> (nr & 63)) & 1)
-            set_bit(enter_first, nr);
+            set_bit(hot.enter_first, nr);
         uint64_t b = SYSCALL_BOUND;
         int any = 0;
         for (int i = 0; i < 6; i++) {
@@ -749,7 +737,7 @@ static void plan_calls(uint32_t ring_size)
             case TL_CAPTURE_IN_LEN:
             case TL_CAPTURE_OUT_RET:
             case TL_CAPTURE_OUT_LEN:
-                data = string_limit;
+                data = hot.string_limit;
                 break;
             case TL_CAPTURE_IN_FIXED:
             case TL_CAPTURE_OUT_FIXED:
@@ -768,12 +756,12 @@ static void plan_calls(uint32_t ring_size)
             }
             /* Memory the kernel may rewrite is read before the call. */
             if (c->mode == TL_CAPTURE_IN_FIXED || c->mode == TL_CAPTURE_IN_LENPTR)
-                set_bit(enter_first, nr);
+                set_bit(hot.enter_first, nr);
             b += sizeof(struct tl_trace_blob) + align8(data);
             any = 1;
         }
         if (any)
-            set_bit(has_capture, nr);
+            set_bit(hot.has_capture, nr);
         /* Blobs are cut to fit half a ring (records never wait for more). */
         bound_of[nr] = (uint32_t)(b < ring_size / 2 ? b : ring_size / 2);
     }
@@ -810,7 +798,7 @@ static int init(const struct trapline_init *in)
     }
     if (!have_channel)
         return refuse(in, "channel=PID.FD is required (capture is started by `trapline capture`)", 0);
-    string_limit = (uint32_t)limit;
+    hot.string_limit = (uint32_t)limit;
 
     struct tl_ring_shm *s = attach(pid, fd);
     if (!s || tl_ring_drain_gone(s)) {
@@ -824,7 +812,7 @@ static int init(const struct trapline_init *in)
     if (vdso)
         for (int f = 0; f < TRAPLINE_VDSO_COUNT; f++)
             in->host->subscribe_vdso(in->handle, f);
-    shm = s;
+    hot.shm = s;
     return 0;
 }
 

@@ -111,6 +111,7 @@ struct tl_ring *tl_ring_claim(struct tl_ring_shm *s, int32_t pid, int32_t tid)
     r->waiting = 0;
     r->depth = 0;
     r->in_exec = 0;
+    r->owner = tid;
     slot->pid = pid;
     slot->tid = tid;
     tl_ring_tidmap(s)[tid] = (uint32_t)i + 1;
@@ -132,6 +133,7 @@ void tl_ring_close(struct tl_ring_shm *s, struct tl_ring *r, int32_t tid)
 {
     uint32_t i = index_of(s, r);
     uint32_t mine = i + 1;
+    r->owner = 0;
     __atomic_compare_exchange_n(&tl_ring_tidmap(s)[tid], &mine, 0, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
     __atomic_store_n(&tl_ring_slots(s)[i].state, TL_RING_CLOSED, __ATOMIC_RELEASE);
 }

@@ -110,7 +110,7 @@ struct tl_ring {
     uint32_t depth;             /* entries in pending */
     uint64_t head_seen;         /* head when last read: spares the drain's line */
     uint32_t in_exec;           /* the nr of an execve whose ENTER is out */
-    uint32_t unused;
+    volatile int32_t owner;     /* the tid writing here; 0 once closed */
     uint32_t size;              /* ring_size, here so the hot path reads one page */
     uint32_t unused2;
     uint64_t vdso_tsc;          /* entry of the vDSO call in progress */
