@@ -12,9 +12,17 @@
  * byte ring of trace records (trace_record.h), so records of different
  * threads never interleave and no lock is taken. A thread finds its ring
  * through the tid map (tid -> ring index + 1): tids are unique across the
- * processes of one pid namespace, so one map serves every process, and the
- * hot path is one load. The slot table holds each ring's state and owner
- * in a few pages, for claims and the drain's scans.
+ * processes of one pid namespace, so one map serves every process (the
+ * plugin keeps a private cache of it on its hot page; a ring's `owner`
+ * tells a cached ring is still the thread's). The slot table holds each
+ * ring's state and owner in a few pages, for claims and the drain's scans.
+ *
+ * A producer whose ring is full sleeps on the ring's head (a futex) and
+ * checks drain_owner each time it wakes: the drain holds it on its robust
+ * futex list, so however the drain dies, the kernel marks it. Producers
+ * wake a sleeping drain (wake_seq) only for a half-full ring, a full one,
+ * or an urgent record (a blocking call's entry, a process' end) at most
+ * once a millisecond per ring; otherwise the drain polls.
  *
  * Records in a ring are trace records with two differences: times are raw
  * TSC ticks (the drain converts them, so the hot path never multiplies),
