@@ -397,6 +397,28 @@ suite('capture: live', () => {
     assert.equal(exit!.blobs[0]!.data.toString(), 'abcd');
   });
 
+  test('a reader that falls behind: the client waits, nothing is lost', async (t) => {
+    const prog = testProgram('getppid_loop');
+    if (skipWithout(t, prog) || skipWithoutLauncher(t)) return;
+    const out = path.join(tempDir('cap-stop'), 'x.tltrace');
+    const child = spawn(launcher, ['capture', '--output', out, '--', prog, '300000'], { env, stdio: 'ignore' });
+    const closed = new Promise<number | null>((resolve) => child.on('close', (status) => resolve(status)));
+    const drain = child.pid!;
+    const clientOf = (): number => Number(readFileSync(`/proc/${drain}/task/${drain}/children`, 'utf8').trim().split(' ')[0]);
+    await until('the client to start', 20_000, () => clientOf() > 0);
+    child.kill('SIGSTOP');
+    // With the reader stopped, the client fills its ring and sleeps.
+    const state = (): string => readFileSync(`/proc/${clientOf()}/stat`, 'utf8').replace(/^.*\) /, '')[0]!;
+    await until('the client to wait for the reader', 20_000, () => state() === 'S');
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(state(), 'S', 'the client still waits');
+    child.kill('SIGCONT');
+    assert.equal(await closed, 0);
+    const getppid = nrOf('getppid');
+    const calls = parseTrace(readFileSync(out)).records.filter((r) => r.type === T.SYSCALL && r.nr === getppid);
+    assert.equal(calls.length, 300_001, 'every getppid (and the one that checks the sum)');
+  });
+
   test('the reader killed mid-run: the client finishes with a warning, no hang', async (t) => {
     const prog = testProgram('getppid_loop');
     if (skipWithout(t, prog) || skipWithoutLauncher(t)) return;
