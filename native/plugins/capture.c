@@ -22,12 +22,14 @@
  *   made the image, the SYSCALL_EXIT that finishes that execve's ENTER;
  * - PROCESS_EXIT when the image ends, unless it ends by exec.
  *
- * A raw plugin: no libc, hooks run on client threads. Times are TSC ticks
+ * The memory arguments point to is copied by capture_memory.c. A raw
+ * plugin: no libc, hooks run on client threads. Times are TSC ticks
  * (the drain converts them to CLOCK_MONOTONIC ns). */
 #include "trapline/plugin.h"
 #include "../src/base/mem.h"
 #include "../src/base/sys.h"
 #include "../src/base/trace_ring.h"
+#include "capture_memory.h"
 #include "syscall_table.h"
 
 #define NR_pread64 17
@@ -48,9 +50,6 @@
 #define MAP_SHARED 1
 #define AT_FDCWD (-100)
 
-#define PATH_CAP 4096      /* paths are never cut below PATH_MAX */
-#define STRVEC_CAP 8192    /* argv: whole strings up to this many bytes */
-#define LENPTR_CAP 256     /* socklen_t-sized structures */
 #define MASK_WORDS (TRAPLINE_MAX_SYSCALLS / 64)
 
 /* What every call reads, on one page: on this machine (PTI without PCID)
@@ -93,11 +92,6 @@ static inline uint64_t tsc(void)
     uint32_t lo, hi;
     __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
     return ((uint64_t)hi << 32) | lo;
-}
-
-static inline uint32_t align8(uint64_t n)
-{
-    return (uint32_t)((n + 7) & ~7ull);
 }
 
 static void say(const char *s)
@@ -152,192 +146,6 @@ static inline struct tl_ring *ring_for(struct tl_ring_shm *s, const struct trapl
     return find(s, ev);
 }
 
-/* ---- memory the arguments point to ---- */
-
-/* Writes a blob's header; its data follows. */
-static inline unsigned char *blob(unsigned char *w, unsigned arg, unsigned flags, uint32_t len)
-{
-    struct tl_trace_blob *b = (struct tl_trace_blob *)w;
-    b->arg = (uint8_t)arg;
-    b->flags = (uint8_t)flags;
-    b->reserved = 0;
-    b->len = len;
-    return w + sizeof *b;
-}
-
-/* After `len` bytes of data at d: padding that reads as zeros. */
-static inline unsigned char *pad(unsigned char *d, uint32_t len)
-{
-    for (uint32_t k = len; k & 7; k++)
-        d[k] = 0;
-    return d + align8(len);
-}
-
-static inline uint32_t room(const unsigned char *w, const unsigned char *end, uint64_t want)
-{
-    uint64_t left = (uint64_t)(end - w) > sizeof(struct tl_trace_blob)
-                        ? ((uint64_t)(end - w) - sizeof(struct tl_trace_blob)) & ~7ull
-                        : 0;
-    return (uint32_t)(want < left ? want : left);
-}
-
-/* `len` bytes at src, at most `cap`. */
-static unsigned char *put_bytes(unsigned char *w, const unsigned char *end, unsigned arg, unsigned flags,
-                                uint64_t src, uint64_t len, uint64_t cap)
-{
-    uint32_t n = room(w, end, len < cap ? len : cap);
-    if (n < len)
-        flags |= TL_TRACE_BLOB_TRUNCATED;
-    unsigned char *d = blob(w, arg, flags, n);
-    if (n && host->copy_from_client(d, (const void *)src, n))
-        return blob(w, arg, (flags & TL_TRACE_BLOB_EXIT) | TL_TRACE_BLOB_FAULT, 0);
-    return pad(d, n);
-}
-
-/* Copies a NUL-terminated string to d, never reading past a page it was
- * not asked to: returns its length (without the NUL), or -1 on a fault.
- * *cut is set if no NUL came within cap bytes. */
-static long copy_string(char *d, uint64_t src, uint32_t cap, int *cut)
-{
-    uint32_t n = 0;
-    *cut = 0;
-    while (n < cap) {
-        uint32_t chunk = 4096 - (uint32_t)((src + n) & 4095);
-        if (chunk > 256)
-            chunk = 256;
-        if (chunk > cap - n)
-            chunk = cap - n;
-        if (host->copy_from_client(d + n, (const void *)(src + n), chunk))
-            return -1;
-        for (uint32_t k = 0; k < chunk; k++)
-            if (!d[n + k])
-                return n + k;
-        n += chunk;
-    }
-    *cut = 1;
-    return n;
-}
-
-static unsigned char *put_string(unsigned char *w, const unsigned char *end, unsigned arg, uint64_t src)
-{
-    int cut;
-    uint32_t cap = room(w, end, PATH_CAP);
-    long n = copy_string((char *)w + sizeof(struct tl_trace_blob), src, cap, &cut);
-    if (n < 0)
-        return blob(w, arg, TL_TRACE_BLOB_FAULT, 0);
-    return pad(blob(w, arg, cut ? TL_TRACE_BLOB_TRUNCATED : 0, (uint32_t)n), (uint32_t)n);
-}
-
-/* argv: its strings back to back, each with its NUL. */
-static unsigned char *put_strvec(unsigned char *w, const unsigned char *end, unsigned arg, uint64_t vec)
-{
-    uint32_t cap = room(w, end, STRVEC_CAP), n = 0;
-    char *d = (char *)w + sizeof(struct tl_trace_blob);
-    unsigned flags = TL_TRACE_BLOB_STRVEC;
-    for (uint64_t i = 0;; i++) {
-        uint64_t p;
-        if (host->copy_from_client(&p, (const void *)(vec + 8 * i), 8))
-            return blob(w, arg, TL_TRACE_BLOB_STRVEC | TL_TRACE_BLOB_FAULT, 0);
-        if (!p)
-            break;
-        int cut;
-        long len = n < cap ? copy_string(d + n, p, cap - n, &cut) : (cut = 1, 0);
-        if (len < 0)
-            return blob(w, arg, TL_TRACE_BLOB_STRVEC | TL_TRACE_BLOB_FAULT, 0);
-        if (cut || n + (uint32_t)len + 1 > cap) {
-            /* Keep whole strings only; the reader sees TRUNCATED. */
-            flags |= TL_TRACE_BLOB_TRUNCATED;
-            break;
-        }
-        n += (uint32_t)len;
-        d[n++] = 0;
-    }
-    return pad(blob(w, arg, flags, n), n);
-}
-
-/* envp: only how many entries it has. */
-static unsigned char *put_count(unsigned char *w, unsigned arg, uint64_t vec)
-{
-    uint64_t count = 0, p;
-    for (;; count++) {
-        if (host->copy_from_client(&p, (const void *)(vec + 8 * count), 8))
-            return blob(w, arg, TL_TRACE_BLOB_COUNT | TL_TRACE_BLOB_FAULT, 0);
-        if (!p)
-            break;
-    }
-    unsigned char *d = blob(w, arg, TL_TRACE_BLOB_COUNT, 8);
-    *(uint64_t *)d = count;
-    return d + 8;
-}
-
-enum { ENTRY_SIDE = 1, EXIT_SIDE = 2 };
-
-/* The memory of call's pointer arguments, per tl_syscall_capture. */
-static unsigned char *put_blobs(unsigned char *w, const unsigned char *end, const struct trapline_syscall *c,
-                                int sides)
-{
-    const struct tl_capture_arg *cap = tl_syscall_capture[c->nr];
-    long res = c->result;
-    int ok = !tl_is_err((unsigned long)res);
-    for (unsigned i = 0; i < 6; i++) {
-        uint64_t a = (uint64_t)c->args[i];
-        uint64_t len = (uint64_t)c->args[cap[i].len_arg < 6 ? cap[i].len_arg : 0];
-        unsigned x = TL_TRACE_BLOB_EXIT;
-        if (!a || cap[i].mode == TL_CAPTURE_NONE)
-            continue;
-        if (sides & ENTRY_SIDE) {
-            switch (cap[i].mode) {
-            case TL_CAPTURE_STRING:
-                w = put_string(w, end, i, a);
-                break;
-            case TL_CAPTURE_IN_LEN:
-                w = put_bytes(w, end, i, 0, a, len, hot.string_limit);
-                break;
-            case TL_CAPTURE_IN_FIXED:
-                w = put_bytes(w, end, i, 0, a, cap[i].size, cap[i].size);
-                break;
-            case TL_CAPTURE_IN_LENPTR: {
-                uint32_t n;
-                if (!len || host->copy_from_client(&n, (const void *)len, 4))
-                    break;
-                w = put_bytes(w, end, i, 0, a, n, LENPTR_CAP);
-                break;
-            }
-            case TL_CAPTURE_STRVEC:
-                w = put_strvec(w, end, i, a);
-                break;
-            case TL_CAPTURE_COUNT:
-                w = put_count(w, i, a);
-                break;
-            }
-        }
-        if (sides & EXIT_SIDE) {
-            switch (cap[i].mode) {
-            case TL_CAPTURE_OUT_RET:
-                if (ok && res > 0)
-                    w = put_bytes(w, end, i, x, a, (uint64_t)res, hot.string_limit);
-                break;
-            case TL_CAPTURE_OUT_LEN:
-                if (ok)
-                    w = put_bytes(w, end, i, x, a, len, hot.string_limit);
-                break;
-            case TL_CAPTURE_OUT_FIXED:
-                if (ok)
-                    w = put_bytes(w, end, i, x, a, cap[i].size, cap[i].size);
-                break;
-            case TL_CAPTURE_OUT_LENPTR: {
-                uint32_t n;
-                if (!ok || !len || host->copy_from_client(&n, (const void *)len, 4))
-                    break;
-                w = put_bytes(w, end, i, x, a, n, LENPTR_CAP);
-                break;
-            }
-            }
-        }
-    }
-    return w;
-}
-
 /* ---- records ---- */
 
 static inline struct tl_trace_head *head(unsigned char *p, unsigned type, const struct trapline_event *ev,
@@ -379,7 +187,7 @@ static void write_enter(struct tl_ring_shm *s, struct tl_ring *r, const struct t
         b->args[i] = c->args[i];
     unsigned char *w = (unsigned char *)(b + 1);
     if (bit(hot.has_capture, (unsigned long)c->nr))
-        w = put_blobs(w, p + max, c, ENTRY_SIDE);
+        w = tl_capture_blobs(w, p + max, c, TL_CAPTURE_ENTRY_SIDE);
     finish(s, r, p, w, 1);
 }
 
@@ -396,7 +204,7 @@ static void write_exit(struct tl_ring_shm *s, struct tl_ring *r, const struct tr
     b->result = c->result;
     unsigned char *w = (unsigned char *)(b + 1);
     if (bit(hot.has_capture, (unsigned long)c->nr))
-        w = put_blobs(w, p + max, c, EXIT_SIDE);
+        w = tl_capture_blobs(w, p + max, c, TL_CAPTURE_EXIT_SIDE);
     finish(s, r, p, w, 0);
 }
 
@@ -416,7 +224,7 @@ static inline void write_syscall(struct tl_ring_shm *s, struct tl_ring *r, const
     b->exit_time = t1;
     unsigned char *w = (unsigned char *)(b + 1);
     if (__builtin_expect(bit(hot.has_capture, (unsigned long)c->nr), 0))
-        w = put_blobs(w, p + max, c, ENTRY_SIDE | EXIT_SIDE);
+        w = tl_capture_blobs(w, p + max, c, TL_CAPTURE_ENTRY_SIDE | TL_CAPTURE_EXIT_SIDE);
     finish(s, r, p, w, 0);
 }
 
@@ -426,7 +234,7 @@ static void write_image_start(struct tl_ring_shm *s, struct tl_ring *r, const st
                               int initial)
 {
     uint32_t max = sizeof(struct tl_trace_head) + sizeof(struct tl_trace_image_start) +
-                   2 * sizeof(struct tl_trace_blob) + PATH_CAP + STRVEC_CAP;
+                   2 * sizeof(struct tl_trace_blob) + TL_CAPTURE_PATH_CAP + TL_CAPTURE_STRVEC_CAP;
     unsigned char *p = tl_ring_reserve(s, r, max);
     if (!p)
         return stop();
@@ -438,17 +246,17 @@ static void write_image_start(struct tl_ring_shm *s, struct tl_ring *r, const st
     unsigned char *w = (unsigned char *)(b + 1);
     const char *exe = host->exe_path();
     uint32_t n = (uint32_t)tl_strlen(exe);
-    if (n > PATH_CAP)
-        n = PATH_CAP;
-    w = blob(w, 0, 0, n);
+    if (n > TL_CAPTURE_PATH_CAP)
+        n = TL_CAPTURE_PATH_CAP;
+    w = tl_capture_blob(w, 0, 0, n);
     tl_memcpy(w, exe, n);
-    w = pad(w, n);
+    w = tl_capture_pad(w, n);
 
     long fd = host->syscall(TL_NR_openat, AT_FDCWD, (long)"/proc/self/cmdline", O_RDONLY | O_CLOEXEC, 0, 0, 0);
     long got = 0;
     char *d = (char *)w + sizeof(struct tl_trace_blob);
-    while (fd >= 0 && got < STRVEC_CAP) {
-        long k = host->syscall(TL_NR_read, fd, (long)(d + got), STRVEC_CAP - got, 0, 0, 0);
+    while (fd >= 0 && got < TL_CAPTURE_STRVEC_CAP) {
+        long k = host->syscall(TL_NR_read, fd, (long)(d + got), TL_CAPTURE_STRVEC_CAP - got, 0, 0, 0);
         if (k <= 0)
             break;
         got += k;
@@ -456,7 +264,7 @@ static void write_image_start(struct tl_ring_shm *s, struct tl_ring *r, const st
     if (fd >= 0)
         host->syscall(TL_NR_close, fd, 0, 0, 0, 0, 0);
     unsigned flags = TL_TRACE_BLOB_STRVEC;
-    if (got == STRVEC_CAP) {
+    if (got == TL_CAPTURE_STRVEC_CAP) {
         /* Cut at the last whole string. */
         flags |= TL_TRACE_BLOB_TRUNCATED;
         while (got > 0 && d[got - 1])
@@ -464,7 +272,7 @@ static void write_image_start(struct tl_ring_shm *s, struct tl_ring *r, const st
     }
     if (fd < 0)
         got = 0, flags |= TL_TRACE_BLOB_FAULT;
-    w = pad(blob(w, 1, flags, (uint32_t)got), (uint32_t)got);
+    w = tl_capture_pad(tl_capture_blob(w, 1, flags, (uint32_t)got), (uint32_t)got);
     finish(s, r, p, w, 1);
 }
 
@@ -590,7 +398,7 @@ static void after_vdso(const struct trapline_event *ev, struct trapline_vdso_cal
         return;
     uint64_t t1 = tsc();
     uint32_t max = sizeof(struct tl_trace_head) + sizeof(struct tl_trace_vdso) +
-                   2 * sizeof(struct tl_trace_blob) + 16 + align8(hot.string_limit);
+                   2 * sizeof(struct tl_trace_blob) + 16 + tl_capture_align8(hot.string_limit);
     unsigned char *p = tl_ring_reserve(s, r, max);
     if (!p)
         return stop();
@@ -612,7 +420,7 @@ static void after_vdso(const struct trapline_event *ev, struct trapline_vdso_cal
             uint64_t len = vdso_out[fn].size[k] ? vdso_out[fn].size[k]
                                                  : (call->result > 0 ? (uint64_t)call->result : 0);
             if (len)
-                w = put_bytes(w, p + max, a, TL_TRACE_BLOB_EXIT, (uint64_t)call->args[a], len,
+                w = tl_capture_bytes(w, p + max, a, TL_TRACE_BLOB_EXIT, (uint64_t)call->args[a], len,
                               vdso_out[fn].size[k] ? len : hot.string_limit);
         }
     }
@@ -732,7 +540,7 @@ static void plan_calls(uint32_t ring_size)
             case TL_CAPTURE_NONE:
                 continue;
             case TL_CAPTURE_STRING:
-                data = PATH_CAP;
+                data = TL_CAPTURE_PATH_CAP;
                 break;
             case TL_CAPTURE_IN_LEN:
             case TL_CAPTURE_OUT_RET:
@@ -745,10 +553,10 @@ static void plan_calls(uint32_t ring_size)
                 break;
             case TL_CAPTURE_IN_LENPTR:
             case TL_CAPTURE_OUT_LENPTR:
-                data = LENPTR_CAP;
+                data = TL_CAPTURE_LENPTR_CAP;
                 break;
             case TL_CAPTURE_STRVEC:
-                data = STRVEC_CAP;
+                data = TL_CAPTURE_STRVEC_CAP;
                 break;
             case TL_CAPTURE_COUNT:
                 data = 8;
@@ -757,7 +565,7 @@ static void plan_calls(uint32_t ring_size)
             /* Memory the kernel may rewrite is read before the call. */
             if (c->mode == TL_CAPTURE_IN_FIXED || c->mode == TL_CAPTURE_IN_LENPTR)
                 set_bit(hot.enter_first, nr);
-            b += sizeof(struct tl_trace_blob) + align8(data);
+            b += sizeof(struct tl_trace_blob) + tl_capture_align8(data);
             any = 1;
         }
         if (any)
@@ -799,6 +607,7 @@ static int init(const struct trapline_init *in)
     if (!have_channel)
         return refuse(in, "channel=PID.FD is required (capture is started by `trapline capture`)", 0);
     hot.string_limit = (uint32_t)limit;
+    tl_capture_memory_init(host, hot.string_limit);
 
     struct tl_ring_shm *s = attach(pid, fd);
     if (!s || tl_ring_drain_gone(s)) {
