@@ -250,7 +250,20 @@ suite('capture: every call count sees is a record', () => {
         for (const [k, v] of Object.entries(rec.syscalls)) want[k] = (want[k] ?? 0) + v;
       const trace = parseTrace(readFileSync(out));
       const got = callCounts(trace);
-      assert.deepEqual(got, want, `capture and count disagree:\n${diff(got, want)}`);
+      // A call the gate holds back for a signal handler (the restartable
+      // window, DESIGN §3) is issued once after the handler: capture
+      // records it once, count counts it at each before-hook. So count may
+      // exceed capture by at most one call per handler run (rt_sigreturn),
+      // and never the other way.
+      const handlerRuns = got.rt_sigreturn ?? 0;
+      let extra = 0;
+      for (const name of new Set([...Object.keys(got), ...Object.keys(want)])) {
+        const g = got[name] ?? 0;
+        const w = want[name] ?? 0;
+        assert.ok(g <= w, `capture has more ${name} than count:\n${diff(got, want)}`);
+        extra += w - g;
+      }
+      assert.ok(extra <= handlerRuns, `capture and count disagree beyond ${handlerRuns} restarts:\n${diff(got, want)}`);
       // Each thread's records come in time order.
       const last = new Map<number, bigint>();
       for (const rec of trace.records) {
