@@ -43,8 +43,8 @@ interface Case {
   calls?: number;
   /** Same program with no calls, to take start-up out of the per-call cost. */
   baseline?: string[];
-  /** `trapline run` options before `--` (default: none, i.e. passthrough). */
-  run?: string[];
+  /** trapline's arguments before `-- CMD` (default: `run`, i.e. passthrough). */
+  trapline?: string[];
   /** Rewrite-cache modes to measure (default: cold and warm). */
   modes?: Mode[];
 }
@@ -138,6 +138,15 @@ function main(): void {
   const cases: Case[] = [
     { name: 'getpid loop', cmd: path.join(tests, 'getpid_loop'), args: [String(N)], calls: N, baseline: ['0'] },
     {
+      // The tracer's client side: every call written to the trace stream.
+      name: 'getppid loop, capture',
+      cmd: path.join(tests, 'getppid_loop'),
+      args: [String(N)],
+      calls: N,
+      baseline: ['0'],
+      trapline: ['capture', '--output', path.join(os.tmpdir(), `trapline-bench-${process.pid}.tltrace`)],
+    },
+    {
       name: 'clock_gettime loop',
       cmd: path.join(tests, 'clock_loop'),
       args: [String(N * 4)],
@@ -201,7 +210,7 @@ function main(): void {
         const tl: number[] = [];
         const natBase: number[] = [];
         const tlBase: number[] = [];
-        const tlArgs = (args: string[]): string[] => ['run', ...(c.run ?? []), '--', c.cmd, ...args];
+        const tlArgs = (args: string[]): string[] => [...(c.trapline ?? ['run']), '--', c.cmd, ...args];
         try {
           // Warm-up: fills the warm cache and the page cache.
           timeOnce(c.cmd, c.args, baseEnv);
@@ -239,6 +248,7 @@ function main(): void {
     }
   } finally {
     rmSync(tmpRoot, { recursive: true, force: true });
+    for (const c of cases) if (c.trapline?.[1] === '--output') rmSync(c.trapline[2]!, { force: true });
   }
 
   const table: string[][] = [
@@ -275,19 +285,19 @@ function main(): void {
 function isolationCases(tests: string, n: number): Case[] {
   const loop = path.join(tests, 'getppid_loop');
   const calls = Math.max(1, Math.floor(n / 10));
-  const variant = (name: string, run: string[], k: number): Case => ({
+  const variant = (name: string, plugin: string, k: number): Case => ({
     name: `getppid loop, ${name}`,
     cmd: loop,
     args: [String(k)],
     calls: k,
     baseline: ['0'],
-    run,
+    trapline: ['run', '--plugin', plugin],
     modes: ['warm'],
   });
   return [
-    variant('raw passthrough', ['--plugin', 'passthrough'], n),
-    variant('libc-demo on getppid', ['--plugin', 'libc-demo:only=getppid:out=/dev/null'], calls),
-    variant('libc-demo on getpid only', ['--plugin', 'libc-demo:only=getpid:out=/dev/null'], n),
+    variant('raw passthrough', 'passthrough', n),
+    variant('libc-demo on getppid', 'libc-demo:only=getppid:out=/dev/null', calls),
+    variant('libc-demo on getpid only', 'libc-demo:only=getpid:out=/dev/null', n),
   ];
 }
 

@@ -13,6 +13,7 @@
 const struct trapline_plugin *tl_builtin_passthrough(void);
 const struct trapline_plugin *tl_builtin_count(void);
 const struct trapline_plugin *tl_builtin_libc_demo(void);
+const struct trapline_plugin *tl_builtin_capture(void);
 
 static const struct {
     const char *name;
@@ -21,6 +22,7 @@ static const struct {
     { "passthrough", tl_builtin_passthrough },
     { "count", tl_builtin_count },
     { "libc-demo", tl_builtin_libc_demo },
+    { "capture", tl_builtin_capture }, /* started by `trapline capture` */
 };
 
 struct parsed_spec {

@@ -7,10 +7,11 @@
  * trapline-exec (beside it) with the client's own argv and the launch
  * record, the client's LD_* and allocator variables stashed where the
  * host's ld.so cannot see them; trapline-exec checks what needs a loader
- * (plugin objects, ELF headers). Every other command goes to the Node CLI
- * (dist/src/cli.js of this package). */
+ * (plugin objects, ELF headers). The internal command `capture` (drain.c)
+ * starts the client the same way under the trace drain. Every other
+ * command goes to the Node CLI (dist/src/cli.js of this package). */
+#include "launcher.h"
 #include "../base/builtin_plugins.h"
-#include "../base/launch_record.h"
 #include "../base/mem.h"
 #include "../base/sys.h"
 
@@ -32,7 +33,10 @@ static const char usage[] =
     "usage: trapline run [--plugin SPEC]... [--isolation=raw|isolated] [--no-follow] [--] PROG [ARGS...]\n"
     "  SPEC is NAME or PATH.so, optionally followed by :key=value options\n"
     "  built-in plugins: passthrough (default), count:out=FILE,\n"
-    "                    libc-demo:only=NAME,...:out=FILE (isolated)\n";
+    "                    libc-demo:only=NAME,...:out=FILE (isolated)\n"
+    "internal: trapline capture (--output FILE | --output-fd N) [--strings N] [--vdso]\n"
+    "          [--plugin SPEC]... [--no-follow] [--] PROG [ARGS...]\n"
+    "  runs PROG like run and writes its trace stream (used by trace and record)\n";
 
 static char *env_out[MAX_ENV];
 static char record[256 * 1024];
@@ -40,12 +44,14 @@ static char path_buf[4096];
 static char self[4096];
 static char cli[4200];
 
-static void say(const char *s)
+void tl_say(const char *s)
 {
     tl_write(2, s, tl_strlen(s));
 }
+#define say tl_say
+#define die tl_die
 
-static __attribute__((noreturn)) void die(int status, const char *a, const char *b, const char *c)
+__attribute__((noreturn)) void tl_die(int status, const char *a, const char *b, const char *c)
 {
     say("trapline: ");
     say(a);
@@ -194,6 +200,74 @@ static void check_spec(const char *spec)
     }
 }
 
+__attribute__((noreturn)) void tl_usage_error(const char *what, const char *arg)
+{
+    say("trapline: ");
+    say(what);
+    if (arg) {
+        say(" '");
+        say(arg);
+        say("'");
+    }
+    say("\n");
+    say(usage);
+    tl_exit_group(2);
+}
+
+int tl_launch_option(int argc, char **argv, int *i, struct tl_launch_record *rec)
+{
+    const char *a = argv[*i];
+    if (!tl_strcmp(a, "--plugin") || !tl_memcmp(a, "--plugin=", 9)) {
+        const char *spec = a[8] == '=' ? a + 9 : (*i + 1 < argc ? argv[++*i] : 0);
+        if (!spec)
+            tl_usage_error("--plugin needs a value", 0);
+        if (rec->plugin_count == TL_MAX_PLUGIN_SPECS)
+            die(2, "too many plugins (at most 16)", 0, 0);
+        check_spec(spec);
+        rec->plugins[rec->plugin_count++] = spec;
+        return 1;
+    }
+    if (!tl_strcmp(a, "--no-follow")) {
+        rec->no_follow = 1;
+        return 1;
+    }
+    if (!tl_strcmp(a, "--isolation") || !tl_memcmp(a, "--isolation=", 12)) {
+        const char *kind = a[11] == '=' ? a + 12 : (*i + 1 < argc ? argv[++*i] : 0);
+        if (!kind || (tl_strcmp(kind, "raw") && tl_strcmp(kind, "isolated")))
+            tl_usage_error("--isolation must be raw or isolated", kind);
+        rec->isolation = kind;
+        return 1;
+    }
+    if (!tl_strcmp(a, "-h") || !tl_strcmp(a, "--help")) {
+        tl_write(1, usage, sizeof usage - 1);
+        tl_exit_group(0);
+    }
+    return 0;
+}
+
+const char *tl_find_client(const char *name, char **envp)
+{
+    const char *exe = find_program(name, envp);
+    uint32_t mode;
+    if (file_mode(exe, &mode) != 0)
+        die(127, name, ": not found", 0);
+    if ((mode & S_IFMT) == S_IFDIR)
+        die(126, name, ": Is a directory", 0);
+    if (!can_exec(exe))
+        die(126, name, ": Permission denied", 0);
+    return exe;
+}
+
+__attribute__((noreturn)) void tl_exec_host(struct tl_launch_record *rec, char **argv, char **envp)
+{
+    /* trapline-exec lives beside this program. */
+    tl_memcpy(self + own_dir(), "trapline-exec", 14);
+    if (tl_launch_host_env(envp, rec, env_out, MAX_ENV, record, sizeof record))
+        die(7, "the environment is too large", 0, 0); /* E2BIG, as exec would */
+    long r = tl_sys3(TL_NR_execve, (long)self, (long)argv, (long)env_out);
+    die(1, "cannot execute ", self, r == -2 ? ": not found" : ": exec failed");
+}
+
 void tl_launcher_main(uint64_t *sp)
 {
     int argc = (int)sp[0];
@@ -202,6 +276,8 @@ void tl_launcher_main(uint64_t *sp)
     struct tl_launch_record rec;
     int i = 2;
     tl_memset(&rec, 0, sizeof rec);
+    if (argc >= 2 && !tl_strcmp(argv[1], "capture"))
+        tl_capture_main(argc, argv, envp);
     if (argc < 2 || tl_strcmp(argv[1], "run"))
         to_node_cli(argv, envp);
 
@@ -211,57 +287,17 @@ void tl_launcher_main(uint64_t *sp)
             i++;
             break;
         }
-        if (!tl_strcmp(a, "--plugin") || !tl_memcmp(a, "--plugin=", 9)) {
-            const char *spec = a[8] == '=' ? a + 9 : (i + 1 < argc ? argv[++i] : 0);
-            if (!spec) {
-                say("trapline: --plugin needs a value\n");
-                say(usage);
-                tl_exit_group(2);
-            }
-            if (rec.plugin_count == TL_MAX_PLUGIN_SPECS)
-                die(2, "too many plugins (at most 16)", 0, 0);
-            check_spec(spec);
-            rec.plugins[rec.plugin_count++] = spec;
-        } else if (!tl_strcmp(a, "--no-follow")) {
-            rec.no_follow = 1;
-        } else if (!tl_memcmp(a, "--isolation=", 12)) {
-            rec.isolation = a + 12;
-            if (tl_strcmp(rec.isolation, "raw") && tl_strcmp(rec.isolation, "isolated"))
-                die(2, "--isolation must be raw or isolated, not '", rec.isolation, "'");
-        } else if (!tl_strcmp(a, "-h") || !tl_strcmp(a, "--help")) {
-            tl_write(1, usage, sizeof usage - 1);
-            tl_exit_group(0);
-        } else if (a[0] == '-' && a[1]) {
-            say("trapline: unknown option '");
-            say(a);
-            say("'\n");
-            say(usage);
-            tl_exit_group(2);
-        } else {
-            break;
-        }
+        if (tl_launch_option(argc, argv, &i, &rec))
+            continue;
+        if (a[0] == '-' && a[1])
+            tl_usage_error("unknown option", a);
+        break;
     }
-    if (i >= argc) {
-        say("trapline: no program given\n");
-        say(usage);
-        tl_exit_group(2);
-    }
+    if (i >= argc)
+        tl_usage_error("no program given", 0);
     if (!rec.plugin_count)
         rec.plugins[rec.plugin_count++] = "passthrough";
     rec.initial = 1;
-    rec.exe = find_program(argv[i], envp);
-    uint32_t mode;
-    if (file_mode(rec.exe, &mode) != 0)
-        die(127, argv[i], ": not found", 0);
-    if ((mode & S_IFMT) == S_IFDIR)
-        die(126, argv[i], ": Is a directory", 0);
-    if (!can_exec(rec.exe))
-        die(126, argv[i], ": Permission denied", 0);
-
-    /* trapline-exec lives beside this program. */
-    tl_memcpy(self + own_dir(), "trapline-exec", 14);
-    if (tl_launch_host_env(envp, &rec, env_out, MAX_ENV, record, sizeof record))
-        die(7, "the environment is too large", 0, 0); /* E2BIG, as exec would */
-    long r = tl_sys3(TL_NR_execve, (long)self, (long)(argv + i), (long)env_out);
-    die(1, "cannot execute ", self, r == -2 ? ": not found" : ": exec failed");
+    rec.exe = tl_find_client(argv[i], envp);
+    tl_exec_host(&rec, argv + i, envp);
 }
