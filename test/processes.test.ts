@@ -29,6 +29,8 @@ suite('threads and processes: C test programs', () => {
     ['cancel_read_c', []],
     ['cancel_read_c-musl', []],
     ['protect_memory', []],
+    // A vfork child's sigaction must not change its parent's actions.
+    ['vfork_sigaction', []],
     // Sanitizers map shadow memory at fixed addresses: trapline's host heap
     // must lie where they accept it (src/host/host_heap.c).
     ['sanitized-asan', []],

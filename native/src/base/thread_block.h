@@ -64,6 +64,20 @@ enum tl_thread_state {
 struct tl_frame;
 struct tl_thread_signals;
 
+/* A signal action as the kernel's rt_sigaction takes it. */
+struct tl_ksigaction {
+    uint64_t handler, flags, restorer, mask;
+};
+
+/* The client's signal actions (what it asked for) and which signals'
+ * kernel actions trapline has taken over: per sighand, as the kernel keeps
+ * them (a CLONE_VM child without CLONE_SIGHAND has its own copy). */
+#define TL_NSIGS 64
+struct tl_sigtable {
+    struct tl_ksigaction act[TL_NSIGS + 1];
+    uint64_t taken;
+};
+
 /* What the threads of one process share (a CLONE_VM child that is not a
  * thread gets its own, though it shares memory with its parent). */
 struct tl_process {
@@ -71,6 +85,7 @@ struct tl_process {
     int32_t exited;         /* process_exit hooks have run */
     int32_t live_threads;
     int32_t pad;
+    struct tl_sigtable *sigtab;
 };
 
 struct tl_thread_block {
@@ -144,6 +159,7 @@ struct tl_thread_area {
     unsigned char xsave[TL_XSAVE_MAX] __attribute__((aligned(64)));
     struct tl_thread_signals signals;
     struct tl_process own_process;            /* for a CLONE_VM child process */
+    struct tl_sigtable own_sigtab;            /* ... without CLONE_SIGHAND */
     uint64_t clone_frame[18];                 /* a new thread's registers (struct tl_frame) */
     int32_t in_use;                           /* claimed by a live thread */
     int32_t pad;

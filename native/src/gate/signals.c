@@ -74,9 +74,7 @@
 #define NR_SET_SYSCALL_USER_DISPATCH 59
 #define PR_SYS_DISPATCH_ON_ 1
 
-struct ksigaction {
-    uint64_t handler, flags, restorer, mask;
-};
+#define ksigaction tl_ksigaction
 
 struct kstack {
     uint64_t sp;
@@ -122,14 +120,18 @@ extern char tl_gate_int80[];
 extern char tl_safe_copy[], tl_safe_copy_end[], tl_safe_copy_fault[];
 void tl_signal_restorer(void);
 
-/* Per process: what the client asked for, and what the kernel holds. */
-static struct ksigaction client_act[NSIGS + 1];
-/* Signals whose kernel action trapline has taken over. The others still
+/* Per sighand (struct tl_sigtable): what the client asked for, and the
+ * signals whose kernel action trapline has taken over. The others still
  * hold exactly what the client (or its exec'ing parent) set, and never
  * reach trapline's handler: their rt_sigaction passes straight through
  * until the client installs a handler. Start-up then costs a few syscalls
- * instead of two per signal. */
-static uint64_t taken;
+ * instead of two per signal. The first process's table: */
+static struct tl_sigtable first_sigtab;
+
+static inline struct tl_sigtable *sigtab(void)
+{
+    return tl_tb()->process->sigtab;
+}
 static int debug;
 
 static int in_gate_text(uint64_t rip)
@@ -195,7 +197,7 @@ static void kernel_action_for(int sig, const struct ksigaction *client, struct k
 static long install(int sig)
 {
     struct ksigaction k;
-    kernel_action_for(sig, &client_act[sig], &k);
+    kernel_action_for(sig, &sigtab()->act[sig], &k);
     return tl_sys4(TL_NR_rt_sigaction, sig, (long)&k, 0, 8);
 }
 
@@ -390,8 +392,8 @@ static void enter_handler_state(struct tl_thread_block *tb, int sig, struct ksig
         S->alt_sp = 0, S->alt_size = 0, S->alt_flags = SS_DISABLE_;
     }
     if (act->flags & SA_RESETHAND_) {
-        client_act[sig].handler = SIG_DFL_;
-        client_act[sig].flags &= ~SA_SIGINFO_;
+        sigtab()->act[sig].handler = SIG_DFL_;
+        sigtab()->act[sig].flags &= ~SA_SIGINFO_;
         install(sig);
     }
 }
@@ -400,7 +402,7 @@ enum disposition { DELIVER, DISCARD, TERMINATE };
 
 static enum disposition disposition_of(int sig, const struct tl_siginfo *info)
 {
-    uint64_t h = client_act[sig].handler;
+    uint64_t h = sigtab()->act[sig].handler;
     if (h == SIG_IGN_)
         return is_fault(sig, info) ? TERMINATE : DISCARD; /* an ignored fault kills */
     if (h == SIG_DFL_)
@@ -426,7 +428,7 @@ static void deliver_now(struct tl_thread_block *tb, const struct tl_siginfo *inf
     case DELIVER:
         break;
     }
-    struct ksigaction act = client_act[sig];
+    struct ksigaction act = sigtab()->act[sig];
     const uint8_t *fp = (const uint8_t *)uc->mc.fpstate;
     struct ksigcontext regs;
     uint8_t legacy[512] __attribute__((aligned(64)));
@@ -487,7 +489,7 @@ int tl_signals_deliver_from_gate(struct tl_thread_block *tb, struct tl_frame *f,
         uint32_t magic2 = FP_XSTATE_MAGIC2;
         tl_memcpy(fp + xsize, &magic2, 4);
 
-        struct ksigaction act = client_act[sig];
+        struct ksigaction act = sigtab()->act[sig];
         struct ksigcontext regs;
         if (build_frame(tb, &act, &info, &ctx, fp, xsize + 4, &regs) != 0)
             die_by(SIGSEGV_, 0);
@@ -663,6 +665,7 @@ void tl_signals_init(struct tl_thread_block *tb, uint64_t blocked, int debug_on)
 {
     struct tl_thread_signals *S = tb->signals;
     debug = debug_on;
+    tb->process->sigtab = &first_sigtab;
     S->client_mask = blocked & ~UNBLOCKABLE;
     S->alt_flags = SS_DISABLE_;
     /* trapline's own alternate stack: every handler of ours runs there. */
@@ -678,8 +681,8 @@ void tl_signals_init(struct tl_thread_block *tb, uint64_t blocked, int debug_on)
         struct ksigaction old;
         if (tl_sys4(TL_NR_rt_sigaction, sig, 0, (long)&old, 8) != 0)
             continue;
-        client_act[sig].handler = old.handler == SIG_IGN_ ? SIG_IGN_ : SIG_DFL_;
-        taken |= BIT(sig);
+        sigtab()->act[sig].handler = old.handler == SIG_IGN_ ? SIG_IGN_ : SIG_DFL_;
+        sigtab()->taken |= BIT(sig);
         install(sig);
     }
     set_real_mask(S->client_mask);
@@ -758,7 +761,7 @@ void tl_signals_sigaction(struct tl_thread_block *tb, struct tl_frame *f)
         f->rax = (uint64_t)-22; /* as the kernel */
         return;
     }
-    if (!(taken & BIT(sig))) {
+    if (!(sigtab()->taken & BIT(sig))) {
         /* The kernel holds the client's own action: it is the old one. */
         if (!f->rsi || act.handler == SIG_DFL_ || act.handler == SIG_IGN_) {
             tl_gate_real_call_nocheck(f);
@@ -773,16 +776,16 @@ void tl_signals_sigaction(struct tl_thread_block *tb, struct tl_frame *f)
             f->rax = (uint64_t)r;
             return;
         }
-        client_act[sig] = fresh;
-        taken |= BIT(sig);
+        sigtab()->act[sig] = fresh;
+        sigtab()->taken |= BIT(sig);
     } else {
-        old = client_act[sig];
+        old = sigtab()->act[sig];
         if (f->rsi) {
-            client_act[sig] = act;
-            client_act[sig].mask &= ~UNBLOCKABLE;
+            sigtab()->act[sig] = act;
+            sigtab()->act[sig].mask &= ~UNBLOCKABLE;
             long r = install((int)sig);
             if (r) {
-                client_act[sig] = old;
+                sigtab()->act[sig] = old;
                 f->rax = (uint64_t)r;
                 return;
             }

@@ -17,6 +17,7 @@
 #include "../base/sys.h"
 
 #define CLONE_VM 0x100
+#define CLONE_SIGHAND 0x800
 #define CLONE_VFORK 0x4000
 #define CLONE_THREAD 0x10000
 #define CLONE_SETTLS 0x80000
@@ -134,6 +135,11 @@ int tl_threads_clone(struct tl_thread_block *tb, struct tl_frame *f, uint64_t fl
         area->own_process.live_threads = 1;
         area->own_process.exited = 0;
         child->process = &area->own_process;
+        /* Its signal actions are its own unless it shares the handlers. */
+        if (!(flags & CLONE_SIGHAND)) {
+            area->own_sigtab = *tb->process->sigtab;
+            area->own_process.sigtab = &area->own_sigtab;
+        }
         /* Isolated hooks in it borrow the parent's companion while the
          * parent is suspended (vfork); they never start one: it would be a
          * thread of the child. */
