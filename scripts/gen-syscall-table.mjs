@@ -25,6 +25,7 @@ for (const e of table) names[e.nr] = e.name;
 //   out_lenptr  at exit on success, *(socklen_t *)args[len] bytes
 //   strvec      at entry, a NULL-terminated array of strings (argv)
 //   count       at entry, the number of entries of a NULL-terminated array (envp)
+//   out_path    at exit, `result` bytes when result > 0, up to PATH_MAX (getcwd)
 // `len: 'next'` means the first argument after this one of kind `lenKind`
 // (default `size`); a number is that argument's index. Sizes are the x86-64
 // kernel's structs.
@@ -32,7 +33,7 @@ const captureByKind = {
   path: { mode: 'string' },
   buf_in: { mode: 'in_len', len: 'next' },
   buf_out: { mode: 'out_ret' },
-  cwd_out: { mode: 'out_ret' },
+  cwd_out: { mode: 'out_path' },
   dirent_out: { mode: 'out_ret' },
   cpuset_in: { mode: 'in_len', len: 1 },
   cpuset_out: { mode: 'out_ret' },
@@ -82,7 +83,7 @@ const captureByKind = {
   ioctl_arg: { mode: 'out_fixed', size: 36 },
 };
 const captureModes = ['none', 'string', 'in_len', 'out_ret', 'out_len', 'in_fixed', 'out_fixed',
-  'in_lenptr', 'out_lenptr', 'strvec', 'count'];
+  'in_lenptr', 'out_lenptr', 'strvec', 'count', 'out_path'];
 const captureOf = (e) => (e.args ?? []).map((kind, i) => {
   const c = captureByKind[kind];
   if (!c) return null;

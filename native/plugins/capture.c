@@ -540,6 +540,7 @@ static void plan_calls(uint32_t ring_size)
             case TL_CAPTURE_NONE:
                 continue;
             case TL_CAPTURE_STRING:
+            case TL_CAPTURE_OUT_PATH:
                 data = TL_CAPTURE_PATH_CAP;
                 break;
             case TL_CAPTURE_IN_LEN:

@@ -158,6 +158,10 @@ unsigned char *tl_capture_blobs(unsigned char *w, const unsigned char *end, cons
                 if (ok && res > 0)
                     w = tl_capture_bytes(w, end, i, x, a, (uint64_t)res, string_limit);
                 break;
+            case TL_CAPTURE_OUT_PATH:
+                if (ok && res > 0)
+                    w = tl_capture_bytes(w, end, i, x, a, (uint64_t)res, TL_CAPTURE_PATH_CAP);
+                break;
             case TL_CAPTURE_OUT_LEN:
                 if (ok)
                     w = tl_capture_bytes(w, end, i, x, a, len, string_limit);

@@ -88,6 +88,8 @@ export class TraceView {
   /** The stream ended: close what is open, print the summary. */
   finish(): void {
     for (const ev of this.pairer.finish()) this.handle(ev);
+    if (this.pendingExec) this.initialExec(this.pendingExec);
+    this.pendingExec = undefined;
     this.printer?.finish();
     if (this.o.summary !== 'none') this.write(this.summary.render());
   }
@@ -123,9 +125,18 @@ export class TraceView {
     this.write(JSON.stringify(callToJson(call, this.decode, this.header?.realtimeOffset ?? 0n)) + '\n');
   }
 
+  /** The initial image's execve, shown from its image record unless the
+   *  capture recorded the call itself (trapline announces it to plugins). */
+  private pendingExec: Extract<CallEvent, { kind: 'image_start' }> | undefined;
+
   private handle(ev: CallEvent): void {
     const p = this.printer;
     if (!p) return;
+    const pending = this.pendingExec;
+    if (pending && ev.kind !== 'image_start' && 'call' in ev && ev.call.pid === pending.pid) {
+      this.pendingExec = undefined;
+      if (ev.call.name !== 'execve') this.initialExec(pending);
+    }
     switch (ev.kind) {
       case 'call':
       case 'resume': {
@@ -155,13 +166,13 @@ export class TraceView {
         else if (this.lines()) p.exited(ev.pid, ev.time, ev.status, ev.signal, true);
         break;
       case 'image_start':
-        if (ev.initial) this.initialExec(ev);
+        if (ev.initial) this.pendingExec = ev;
         break;
     }
   }
 
-  /** trapline starts the program itself, so there is no execve call to
-   *  capture: show the one strace would, from the image record. */
+  /** The execve strace would show for the program trapline started, from
+   *  the image record (for captures that do not record the call). */
   private initialExec(ev: Extract<CallEvent, { kind: 'image_start' }>): void {
     const argv = Buffer.from(ev.argv.map((a) => a + '\0').join(''), 'latin1');
     const blobs = [
