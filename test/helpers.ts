@@ -283,4 +283,4 @@ export function tempDir(prefix: string): string {
 }
 
 /** Environment for byte-for-byte reproducible output of coreutils & co. */
-export const stableEnv: Record<string, string> = { LC_ALL: 'C', TZ: 'UTC', LANG: 'C' };
+export const stableEnv: Record<string, string> = { LC_ALL: 'C', TZ: 'UTC', LANG: 'C', PYTHONHASHSEED: '0' };

@@ -3,8 +3,10 @@
 // trace-vs-strace.test.ts does.
 
 export interface Line {
-  /** Thread, renumbered in order of appearance. */
-  tid: number;
+  /** Thread: the program its process exec'd first and its rank among the
+   *  threads with that program, in order of appearance (`/bin/sort#0`).
+   *  Concurrent children appear in any order; what they run does not. */
+  tid: string;
   name: string;
   args: string;
   result: string;
@@ -23,15 +25,13 @@ export function norm(s: string): string {
 
 /** Parse `PID line` text, joining unfinished and resumed halves. */
 export function parseStraceText(text: string): Line[] {
-  const ids = new Map<number, number>();
-  const open = new Map<number, string>();
+  const ids = threadIds(text);
+  const open = new Map<string, string>();
   const out: Line[] = [];
   for (const raw of text.split('\n')) {
     const m = /^(\d+)\s+(.*)$/.exec(raw);
     if (!m) continue;
-    const pid = Number(m[1]);
-    if (!ids.has(pid)) ids.set(pid, ids.size);
-    const tid = ids.get(pid)!;
+    const tid = ids.get(Number(m[1]))!;
     let body = m[2]!;
     if (body.startsWith('---') || body.startsWith('+++')) continue;
     const unfinished = / <unfinished \.\.\.>$/.exec(body);
@@ -50,6 +50,39 @@ export function parseStraceText(text: string): Line[] {
     out.push({ tid, name: call[1]!, args: norm(call[2]!.replace(/, {2}$/, '')), result: norm(call[3]!.replace(/ <[\d.]+>$/, '')) });
   }
   return out;
+}
+
+/** Names each pid by the first program it exec'd (`-` if none) and its
+ *  rank among the pids with that program. */
+function threadIds(text: string): Map<number, string> {
+  const order: number[] = [];
+  const program = new Map<number, string>();
+  const pending = new Map<number, string>(); // an unfinished execve's path
+  for (const raw of text.split('\n')) {
+    const m = /^(\d+)\s+(?:<\.\.\. )?(\w+)(?: resumed>|\()(.*)$/.exec(raw);
+    if (!m) continue;
+    const pid = Number(m[1]);
+    if (!program.has(pid)) {
+      order.push(pid);
+      program.set(pid, '-');
+    }
+    if (m[2] !== 'execve' || program.get(pid) !== '-') continue;
+    const path = /^"([^"]*)"/.exec(m[3]!)?.[1] ?? pending.get(pid);
+    if (raw.endsWith('<unfinished ...>')) {
+      if (path !== undefined) pending.set(pid, path);
+    } else if (/\) += 0$/.test(raw) && path !== undefined) {
+      program.set(pid, path); // only an execve that succeeded names it
+    }
+  }
+  const ranks = new Map<string, number>();
+  const ids = new Map<number, string>();
+  for (const pid of order) {
+    const p = program.get(pid)!;
+    const k = ranks.get(p) ?? 0;
+    ranks.set(p, k + 1);
+    ids.set(pid, `${p}#${k}`);
+  }
+  return ids;
 }
 
 /** Longest common subsequence of two key lists: the index pairs. */
@@ -74,8 +107,8 @@ export function lcs(a: readonly string[], b: readonly string[]): Array<[number, 
  *  name without its message, addresses normalised). */
 export const callKey = (l: Line): string => `${l.name} = ${l.result.replace(/^(-1 E\w+).*/, '$1').replace(/ \(.*\)$/, '')}`;
 
-export function byThread(lines: readonly Line[]): Map<number, Line[]> {
-  const m = new Map<number, Line[]>();
+export function byThread(lines: readonly Line[]): Map<string, Line[]> {
+  const m = new Map<string, Line[]>();
   for (const l of lines) m.set(l.tid, [...(m.get(l.tid) ?? []), l]);
   return m;
 }

@@ -48,6 +48,10 @@ mkdirSync(path.join(small, 'sub'), { recursive: true });
 writeFileSync(path.join(small, 'a.txt'), 'alpha\nbeta\ngamma\n');
 writeFileSync(path.join(small, 'sub', 'b.txt'), 'delta\n');
 
+// The interpreter itself, not a wrapper script in front of it (pyenv's shim
+// is a bash script whose SIGCHLD timing differs from run to run).
+const python3 = run('python3', ['-c', 'import sys; print(sys.executable)']).stdout.trim() || 'python3';
+
 const programs: Array<{ name: string; argv: string[] }> = [
   { name: 'ls -l /', argv: ['/bin/ls', '-l', '/'] },
   { name: 'cat', argv: ['/bin/cat', path.join(small, 'a.txt')] },
@@ -59,7 +63,7 @@ const programs: Array<{ name: string; argv: string[] }> = [
   { name: 'rmdir', argv: ['/bin/rmdir', path.join(dir, 'never-made')] },
   { name: 'true', argv: ['/bin/true'] },
   { name: 'echo', argv: ['/bin/echo', 'hello', 'world'] },
-  { name: 'python3 -c', argv: ['python3', '-c', 'import os; print(len(os.listdir("/")))'] },
+  { name: 'python3 -c', argv: [python3, '-c', 'import os; print(len(os.listdir("/")))'] },
   { name: 'sh -c pipeline', argv: ['/bin/sh', '-c', `cat ${path.join(small, 'a.txt')} | sort | wc -l`] },
   { name: 'tar', argv: ['/bin/tar', '-cf', '/dev/null', '-C', small, '.'] },
   { name: 'sqlite3', argv: ['sqlite3', ':memory:', 'create table t(x); insert into t values (1),(2); select sum(x) from t;'] },
