@@ -221,17 +221,22 @@ suite('count per process equals strace -ff', () => {
     if (skipWithoutLauncher(t)) return;
     // Sequential children only: a pipe makes read counts depend on timing.
     const script = '/bin/true; /bin/echo hi; /bin/cat /etc/hostname; (exit 3); echo done';
-    const dir = tempDir('ff');
-    const s = run('strace', ['-ff', '-o', path.join(dir, 't'), '/bin/sh', '-c', script]);
-    if (s.error || s.status === null) return t.skip('strace unavailable');
-    const straceTotals = readdirSync(dir)
-      .filter((f) => f.startsWith('t.'))
-      .map((f) =>
-        readFileSync(path.join(dir, f), 'utf8')
-          .split('\n')
-          .filter((l) => /^[a-z_0-9]+\(/.test(l)).length,
-      )
-      .sort((a, b) => a - b);
+    // Per-process totals of one strace -ff run, sorted.
+    const straceRun = (): number[] | undefined => {
+      const dir = tempDir('ff');
+      const s = run('strace', ['-ff', '-o', path.join(dir, 't'), '/bin/sh', '-c', script]);
+      if (s.error || s.status === null) return undefined;
+      return readdirSync(dir)
+        .filter((f) => f.startsWith('t.'))
+        .map((f) =>
+          readFileSync(path.join(dir, f), 'utf8')
+            .split('\n')
+            .filter((l) => /^[a-z_0-9]+\(/.test(l)).length,
+        )
+        .sort((a, b) => a - b);
+    };
+    const first = straceRun();
+    if (!first) return t.skip('strace unavailable');
     const out = path.join(tempDir('ff-count'), 'c.jsonl');
     const r = runTrapline([`count:out=${out}`], '/bin/sh', ['-c', script]);
     assert.equal(r.status, 0, describe(r));
@@ -241,6 +246,14 @@ suite('count per process equals strace -ff', () => {
       perPid.set(rec.pid, (perPid.get(rec.pid) ?? 0) + n);
     }
     const countTotals = [...perPid.values()].sort((a, b) => a - b);
-    assert.deepEqual(countTotals, straceTotals);
+    // A process's count varies by a call now and then natively too (when a
+    // child ends relative to its parent's next call): count must equal what
+    // one of three strace runs shows.
+    const runs = [first];
+    while (runs.length < 3 && !runs.some((r) => JSON.stringify(r) === JSON.stringify(countTotals))) runs.push(straceRun()!);
+    assert.ok(
+      runs.some((r) => JSON.stringify(r) === JSON.stringify(countTotals)),
+      `count per process ${JSON.stringify(countTotals)}; strace -ff runs: ${runs.map((r) => JSON.stringify(r)).join(' ')}`,
+    );
   });
 });

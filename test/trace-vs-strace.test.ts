@@ -63,7 +63,7 @@ const programs: Array<{ name: string; argv: string[] }> = [
   { name: 'rmdir', argv: ['/bin/rmdir', path.join(dir, 'never-made')] },
   { name: 'true', argv: ['/bin/true'] },
   { name: 'echo', argv: ['/bin/echo', 'hello', 'world'] },
-  { name: 'python3 -c', argv: [python3, '-c', 'import os; print(len(os.listdir("/")))'] },
+  { name: 'python3 -c', argv: [python3, '-I', '-c', 'import os; print(len(os.listdir("/")))'] },
   { name: 'sh -c pipeline', argv: ['/bin/sh', '-c', `cat ${path.join(small, 'a.txt')} | sort | wc -l`] },
   { name: 'tar', argv: ['/bin/tar', '-cf', '/dev/null', '-C', small, '.'] },
   { name: 'sqlite3', argv: ['sqlite3', ':memory:', 'create table t(x); insert into t values (1),(2); select sum(x) from t;'] },
