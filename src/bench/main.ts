@@ -8,7 +8,7 @@
 //
 //   node dist/src/bench/main.js [--runs N] [--iterations N] [--only NAME]
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { binPath, nativeBuildDir } from '../paths.js';
@@ -45,6 +45,8 @@ interface Case {
   baseline?: string[];
   /** trapline's arguments before `-- CMD` (default: `run`, i.e. passthrough). */
   trapline?: string[];
+  /** Measure this tool (with `trapline` as its arguments) instead of trapline. */
+  tool?: string;
   /** Rewrite-cache modes to measure (default: cold and warm). */
   modes?: Mode[];
 }
@@ -137,15 +139,7 @@ function main(): void {
   const N = opts.iterations;
   const cases: Case[] = [
     { name: 'getpid loop', cmd: path.join(tests, 'getpid_loop'), args: [String(N)], calls: N, baseline: ['0'] },
-    {
-      // The tracer's client side: every call written to the trace stream.
-      name: 'getppid loop, capture',
-      cmd: path.join(tests, 'getppid_loop'),
-      args: [String(N)],
-      calls: N,
-      baseline: ['0'],
-      trapline: ['capture', '--output', path.join(os.tmpdir(), `trapline-bench-${process.pid}.tltrace`)],
-    },
+    ...tracerCases(tests, N),
     {
       name: 'clock_gettime loop',
       cmd: path.join(tests, 'clock_loop'),
@@ -214,16 +208,17 @@ function main(): void {
         try {
           // Warm-up: fills the warm cache and the page cache.
           timeOnce(c.cmd, c.args, baseEnv);
-          timeOnce(binPath, tlArgs(c.args), envFor('warm'));
+          const tool = c.tool ?? binPath;
+          timeOnce(tool, tlArgs(c.args), envFor('warm'));
           for (let i = 0; i < opts.runs; i++) {
             // Alternate which goes first so drift hits both sides alike.
             const pair: (() => void)[] = [
               () => nat.push(timeOnce(c.cmd, c.args, baseEnv)),
-              () => tl.push(timeOnce(binPath, tlArgs(c.args), envFor(mode))),
+              () => tl.push(timeOnce(tool, tlArgs(c.args), envFor(mode))),
             ];
             if (c.baseline) {
               pair.push(() => natBase.push(timeOnce(c.cmd, c.baseline!, baseEnv)));
-              pair.push(() => tlBase.push(timeOnce(binPath, tlArgs(c.baseline!), envFor(mode))));
+              pair.push(() => tlBase.push(timeOnce(tool, tlArgs(c.baseline!), envFor(mode))));
             }
             if (i % 2) pair.reverse();
             for (const f of pair) f();
@@ -278,6 +273,46 @@ function main(): void {
       `cold: a fresh empty XDG_CACHE_HOME for every trapline run; warm: one cache shared by all warm runs.\n`,
   );
   if (rows.some((r) => r.error)) process.exitCode = 1;
+}
+
+/** The tracer: `record` (the capture alone), `trace -f -o FILE` (capture,
+ *  decoding and printing) and strace on a getppid loop; `trace` and strace
+ *  on tar of many small files; `trace` on a workload of over a second. */
+function tracerCases(tests: string, n: number): Case[] {
+  const out = path.join(os.tmpdir(), `trapline-bench-${process.pid}`);
+  const loop = path.join(tests, 'getppid_loop');
+  const fewer = Math.max(1, Math.floor(n / 50)); // strace: ~56 µs a call
+  const tree = smallFilesTree();
+  const loopCase = (name: string, trapline: string[], k: number, tool?: string): Case => ({
+    name: `getppid loop, ${name}`, cmd: loop, args: [String(k)], calls: k, baseline: ['0'], trapline, tool, modes: ['warm'],
+  });
+  const tarArgs = ['-cf', '/dev/null', '-C', tree, '.'];
+  return [
+    loopCase('record', ['record', '-o', `${out}.tltrace`], n),
+    loopCase('trace -f -o FILE', ['trace', '-f', '-o', `${out}.txt`], n),
+    loopCase('strace -f -o FILE', ['-f', '-o', `${out}.strace`], fewer, 'strace'),
+    { name: 'tar of 2000 small files, trace -f -o FILE', cmd: '/bin/tar', args: tarArgs, trapline: ['trace', '-f', '-o', `${out}.txt`], modes: ['warm'] },
+    { name: 'tar of 2000 small files, strace -f -o FILE', cmd: '/bin/tar', args: tarArgs, trapline: ['-f', '-o', `${out}.strace`], tool: 'strace', modes: ['warm'] },
+    {
+      // Over a second natively: compression, reading and writing files.
+      name: 'tar+gzip of 2000 files x4, trace -o FILE',
+      cmd: '/bin/sh',
+      args: ['-c', `for i in 1 2 3 4; do tar -czf ${out}.tgz -C ${tree} . ; done`],
+      trapline: ['trace', '-o', `${out}.txt`],
+      modes: ['warm'],
+    },
+  ];
+}
+
+/** 2000 small files in 40 directories, for the tar cases. */
+function smallFilesTree(): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'trapline-bench-tree-'));
+  for (let d = 0; d < 40; d++) {
+    const sub = path.join(dir, `d${d}`);
+    mkdirSync(sub);
+    for (let f = 0; f < 50; f++) writeFileSync(path.join(sub, `f${f}.txt`), `file ${d}/${f}\n`.repeat(1 + ((d * 50 + f) % 40)));
+  }
+  return dir;
 }
 
 /** getppid loops under a raw plugin, libc-demo hooking getppid (two fs

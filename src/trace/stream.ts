@@ -131,9 +131,26 @@ function readBlobs(buf: Buffer, start: number, end: number): Blob[] {
   return blobs;
 }
 
+/** A signed 64-bit field. Most values fit 32 bits: one small BigInt then,
+ *  instead of Buffer's generic (and much slower) readBigInt64LE. */
+function int64(buf: Buffer, off: number): bigint {
+  const lo = buf.readUInt32LE(off);
+  const hi = buf.readInt32LE(off + 4);
+  if (hi === 0) return BigInt(lo);
+  if (hi === -1 && lo >= 0x80000000) return BigInt(lo - 0x100000000);
+  return (BigInt(hi) << 32n) | BigInt(lo);
+}
+
+/** An unsigned 64-bit field (times). */
+function uint64(buf: Buffer, off: number): bigint {
+  const hi = buf.readUInt32LE(off + 4);
+  const lo = buf.readUInt32LE(off);
+  return hi === 0 ? BigInt(lo) : (BigInt(hi) << 32n) | BigInt(lo);
+}
+
 function readArgs(buf: Buffer, off: number, n: number): bigint[] {
-  const args: bigint[] = [];
-  for (let i = 0; i < n; i++) args.push(buf.readBigInt64LE(off + 8 * i));
+  const args: bigint[] = new Array(n);
+  for (let i = 0; i < n; i++) args[i] = int64(buf, off + 8 * i);
   return args;
 }
 
@@ -147,7 +164,7 @@ export function parseRecord(rec: Buffer): TraceRecord {
   const size = rec.readUInt32LE(0);
   const code = rec.readUInt16LE(4);
   const flags = rec.readUInt16LE(6);
-  const head: Head = { pid: rec.readInt32LE(8), tid: rec.readInt32LE(12), time: rec.readBigUInt64LE(16) };
+  const head: Head = { pid: rec.readInt32LE(8), tid: rec.readInt32LE(12), time: uint64(rec, 16) };
   const need = (body: number): void => {
     if (size < RECORD_HEAD_SIZE + body) throw new TraceFormatError(`record type ${code} of ${size} bytes is too short`);
   };
@@ -158,10 +175,10 @@ export function parseRecord(rec: Buffer): TraceRecord {
       return {
         type: 'syscall',
         ...head,
-        nr: Number(rec.readBigInt64LE(b)),
+        nr: Number(int64(rec, b)),
         args: readArgs(rec, b + 8, 6),
-        result: rec.readBigInt64LE(b + 56),
-        exitTime: rec.readBigUInt64LE(b + 64),
+        result: int64(rec, b + 56),
+        exitTime: uint64(rec, b + 64),
         blobs: readBlobs(rec, b + 72, size),
       };
     case RecordType.SYSCALL_ENTER:
@@ -169,7 +186,7 @@ export function parseRecord(rec: Buffer): TraceRecord {
       return {
         type: 'enter',
         ...head,
-        nr: Number(rec.readBigInt64LE(b)),
+        nr: Number(int64(rec, b)),
         args: readArgs(rec, b + 8, 6),
         blobs: readBlobs(rec, b + 56, size),
       };
@@ -178,8 +195,8 @@ export function parseRecord(rec: Buffer): TraceRecord {
       return {
         type: 'exit',
         ...head,
-        nr: Number(rec.readBigInt64LE(b)),
-        result: rec.readBigInt64LE(b + 8),
+        nr: Number(int64(rec, b)),
+        result: int64(rec, b + 8),
         blobs: readBlobs(rec, b + 16, size),
       };
     case RecordType.VDSO:
@@ -187,10 +204,10 @@ export function parseRecord(rec: Buffer): TraceRecord {
       return {
         type: 'vdso',
         ...head,
-        fn: Number(rec.readBigInt64LE(b)),
+        fn: Number(int64(rec, b)),
         args: readArgs(rec, b + 8, 5),
-        result: rec.readBigInt64LE(b + 48),
-        exitTime: rec.readBigUInt64LE(b + 56),
+        result: int64(rec, b + 48),
+        exitTime: uint64(rec, b + 56),
         blobs: readBlobs(rec, b + 64, size),
       };
     case RecordType.PROCESS_EXIT:
