@@ -204,6 +204,20 @@ suite('capture: every call count sees is a record', () => {
 });
 
 suite('capture: the stream', () => {
+  test('--first-only records the first thread and what it execs, nothing of its children', (t) => {
+    if (skipWithoutLauncher(t)) return;
+    const out = path.join(tempDir('cap-first'), 'x.tltrace');
+    const r = capture(out, '/bin/sh', ['-c', '/bin/echo child; exec /bin/echo same'], { extra: ['--first-only'] });
+    assert.equal(r.status, 0, describe(r));
+    assert.equal(r.stdout, 'child\nsame\n');
+    const recs = parseTrace(readFileSync(out)).records;
+    const tids = new Set(recs.map((x) => x.tid));
+    assert.equal(tids.size, 1, `records of ${[...tids].join(', ')}`);
+    // sh's own fork is there, the child's exec is not; sh's exec of echo is.
+    const images = recs.filter((x) => x.type === 'image_start');
+    assert.deepEqual(images.map((x) => (x.type === 'image_start' ? x.argv.join(' ') : '')), ['/bin/sh -c /bin/echo child; exec /bin/echo same', '/bin/echo same']);
+  });
+
   test('--output writes a stream that parses: images, execve, exit', (t) => {
     if (skipWithoutLauncher(t)) return;
     const out = path.join(tempDir('cap-stream'), 'x.tltrace');

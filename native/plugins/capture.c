@@ -59,6 +59,7 @@ static struct {
     struct tl_ring_shm *volatile shm; /* 0: not capturing */
     int image_started;                /* IMAGE_START written */
     uint32_t string_limit;
+    int32_t only_tid;                 /* only=TID: no other thread is traced */
     /* Calls written as ENTER + EXIT, and calls with memory to copy. */
     uint64_t enter_first[MASK_WORDS];
     uint64_t has_capture[MASK_WORDS];
@@ -308,10 +309,16 @@ static void start_image(struct tl_ring_shm *s, const struct trapline_event *ev)
 
 /* ---- hooks ---- */
 
+/* Without -f strace traces one thread (and what it execs): so does only=. */
+static inline int ignored(const struct trapline_event *ev)
+{
+    return hot.only_tid && ev->tid != hot.only_tid;
+}
+
 static int before_syscall(const struct trapline_event *ev, struct trapline_syscall *call)
 {
     struct tl_ring_shm *s = hot.shm;
-    if (__builtin_expect(!s, 0))
+    if (__builtin_expect(!s || ignored(ev), 0))
         return TRAPLINE_CONTINUE;
     CHECK_IMAGE(s, ev);
     struct tl_ring *r = ring_for(s, ev);
@@ -342,7 +349,7 @@ static void after_syscall(const struct trapline_event *ev, struct trapline_sysca
     uint64_t t1 = tsc(), t0 = t1; /* first: nothing else to wait for yet */
     struct tl_ring_shm *s = hot.shm;
     unsigned long nr = (unsigned long)call->nr;
-    if (__builtin_expect(!s, 0))
+    if (__builtin_expect(!s || ignored(ev), 0))
         return;
     /* A fork child returns from its parent's call, with its parent's
      * event: the parent records the call, the child touches nothing. */
@@ -380,7 +387,7 @@ static const struct {
 static int before_vdso(const struct trapline_event *ev, struct trapline_vdso_call *call)
 {
     struct tl_ring_shm *s = hot.shm;
-    if (!s)
+    if (!s || ignored(ev))
         return TRAPLINE_CONTINUE;
     CHECK_IMAGE(s, ev);
     struct tl_ring *r = ring_for(s, ev);
@@ -394,7 +401,7 @@ static void after_vdso(const struct trapline_event *ev, struct trapline_vdso_cal
 {
     struct tl_ring_shm *s = hot.shm;
     struct tl_ring *r;
-    if (!s || !(r = ring_for(s, ev)))
+    if (!s || ignored(ev) || !(r = ring_for(s, ev)))
         return;
     uint64_t t1 = tsc();
     uint32_t max = sizeof(struct tl_trace_head) + sizeof(struct tl_trace_vdso) +
@@ -452,7 +459,7 @@ static void process_exit(const struct trapline_event *ev, int status, int signal
 {
     struct tl_ring_shm *s = hot.shm;
     struct tl_ring *r;
-    if (!s)
+    if (!s || (hot.only_tid && ev->pid != hot.only_tid))
         return;
     if (tl_ring_drain_gone(s))
         return stop();
@@ -578,7 +585,7 @@ static void plan_calls(uint32_t ring_size)
 
 static int init(const struct trapline_init *in)
 {
-    unsigned long pid = 0, fd = 0, limit = 32, vdso = 0;
+    unsigned long pid = 0, fd = 0, limit = 32, vdso = 0, only = 0;
     int have_channel = 0;
     host = in->host;
     for (size_t i = 0; i < in->option_count; i++) {
@@ -601,6 +608,9 @@ static int init(const struct trapline_init *in)
         } else if (!tl_strcmp(k, "vdso")) {
             if (parse_uint(v, 1, &vdso))
                 return refuse(in, "vdso=", "wants 0 or 1");
+        } else if (!tl_strcmp(k, "only")) {
+            if (parse_uint(v, 0x7fffffff, &only))
+                return refuse(in, "only=", "wants a thread id");
         } else {
             return refuse(in, "unknown option ", k);
         }
@@ -608,6 +618,7 @@ static int init(const struct trapline_init *in)
     if (!have_channel)
         return refuse(in, "channel=PID.FD is required (capture is started by `trapline capture`)", 0);
     hot.string_limit = (uint32_t)limit;
+    hot.only_tid = (int32_t)only;
     tl_capture_memory_init(host, hot.string_limit);
 
     struct tl_ring_shm *s = attach(pid, fd);

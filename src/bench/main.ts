@@ -291,23 +291,23 @@ function tracerCases(tests: string, n: number): Case[] {
     loopCase('record', ['record', '-o', `${out}.tltrace`], n),
     loopCase('trace -f -o FILE', ['trace', '-f', '-o', `${out}.txt`], n),
     loopCase('strace -f -o FILE', ['-f', '-o', `${out}.strace`], fewer, 'strace'),
-    { name: 'tar of 2000 small files, trace -f -o FILE', cmd: '/bin/tar', args: tarArgs, trapline: ['trace', '-f', '-o', `${out}.txt`], modes: ['warm'] },
-    { name: 'tar of 2000 small files, strace -f -o FILE', cmd: '/bin/tar', args: tarArgs, trapline: ['-f', '-o', `${out}.strace`], tool: 'strace', modes: ['warm'] },
+    { name: 'tar of 20,000 small files, trace -f -o FILE', cmd: '/bin/tar', args: tarArgs, trapline: ['trace', '-f', '-o', `${out}.txt`], modes: ['warm'] },
+    { name: 'tar of 20,000 small files, strace -f -o FILE', cmd: '/bin/tar', args: tarArgs, trapline: ['-f', '-o', `${out}.strace`], tool: 'strace', modes: ['warm'] },
     {
       // Over a second natively: compression, reading and writing files.
-      name: 'tar+gzip of 2000 files x4, trace -o FILE',
+      name: 'tar+gzip of 20,000 files x3, trace -o FILE',
       cmd: '/bin/sh',
-      args: ['-c', `for i in 1 2 3 4; do tar -czf ${out}.tgz -C ${tree} . ; done`],
+      args: ['-c', `for i in 1 2 3; do tar -czf ${out}.tgz -C ${tree} . ; done`],
       trapline: ['trace', '-o', `${out}.txt`],
       modes: ['warm'],
     },
   ];
 }
 
-/** 2000 small files in 40 directories, for the tar cases. */
+/** 20,000 small files in 400 directories, for the tar cases. */
 function smallFilesTree(): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'trapline-bench-tree-'));
-  for (let d = 0; d < 40; d++) {
+  for (let d = 0; d < 400; d++) {
     const sub = path.join(dir, `d${d}`);
     mkdirSync(sub);
     for (let f = 0; f < 50; f++) writeFileSync(path.join(sub, `f${f}.txt`), `file ${d}/${f}\n`.repeat(1 + ((d * 50 + f) % 40)));

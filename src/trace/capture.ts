@@ -9,6 +9,9 @@ export interface CaptureOptions {
   outputFile?: string;
   stringLimit: number;
   vdso: boolean;
+  /** Capture only the program's first thread (strace without -f): the
+   *  others then cost nothing. */
+  firstOnly?: boolean;
 }
 
 export class CaptureError extends Error {}
@@ -23,6 +26,7 @@ export function captureArgs(o: CaptureOptions, argv: readonly string[]): string[
     ...(o.outputFile !== undefined ? ['--output', o.outputFile] : ['--output-fd', '3']),
     '--strings', String(o.stringLimit),
     ...(o.vdso ? ['--vdso'] : []),
+    ...(o.firstOnly ? ['--first-only'] : []),
     '--',
     ...argv,
   ];

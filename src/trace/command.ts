@@ -169,7 +169,7 @@ async function traceAction(argv: string[], f: ViewFlags): Promise<void> {
   options.cwd = process.cwd();
   options.envCount = Object.keys(process.env).length;
   const out = openOutput(f.o);
-  const child = startCapture({ stringLimit: options.stringLimit, vdso: options.vdso }, argv);
+  const child = startCapture({ stringLimit: options.stringLimit, vdso: options.vdso, firstOnly: !options.follow }, argv);
   ignoreTerminalSignals();
   const view = new TraceView(options, out.write);
   const pipe = child.stdio[3] as Readable;

@@ -1,7 +1,7 @@
 /* drain.c - `trapline capture`: runs a client with the capture plugin and
  * writes its trace stream. The Node CLI runs it for `trace` and `record`.
  *
- *   trapline capture (--output FILE | --output-fd N) [--strings N] [--vdso]
+ *   trapline capture (--output FILE | --output-fd N) [--strings N] [--vdso] [--first-only]
  *                    [--plugin SPEC]... [--no-follow] [--] PROG [ARGS...]
  *
  *   --output FILE   write the stream to FILE (created or truncated, 0666
@@ -11,12 +11,14 @@
  *   --strings N     strace's -s: bytes kept of a buffer (default 32, at most
  *                   1048576); paths are always kept whole
  *   --vdso          also trace vDSO calls (clock_gettime, ...)
+ *   --first-only    trace only the program's first thread and what it
+ *                   execs (strace without -f)
  *   --plugin SPEC   more plugins, after capture; --no-follow as for `run`
  *
  * PROG is found and checked as `run` does: 127 if not found, 126 if not
  * executable, 2 for bad options, with one `trapline: ` line on stderr. The
  * client runs exactly as under `run`, with `capture:channel=PID.FD:
- * strings=N[:vdso=1]` as its first plugin. It inherits every descriptor of
+ * strings=N[:vdso=1][:only=TID]` as its first plugin. It inherits every descriptor of
  * this process but the output and the shared memory.
  *
  * The stream (docs/trace-format.md, src/base/trace_record.h): one
@@ -535,7 +537,7 @@ __attribute__((noreturn)) void tl_capture_main(int argc, char **argv, char **env
     const char *file = 0;
     long fd = -1;
     unsigned long limit = 32;
-    int vdso = 0, i = 2;
+    int vdso = 0, first_only = 0, i = 2;
     tl_memset(&rec, 0, sizeof rec);
     rec.plugin_count = 1; /* capture's place */
     for (; i < argc; i++) {
@@ -556,6 +558,8 @@ __attribute__((noreturn)) void tl_capture_main(int argc, char **argv, char **env
             limit = parse_number(a, i + 1 < argc ? argv[++i] : 0, 1 << 20);
         else if (!tl_strcmp(a, "--vdso"))
             vdso = 1;
+        else if (!tl_strcmp(a, "--first-only"))
+            first_only = 1;
         else if (a[0] == '-' && a[1])
             tl_usage_error("unknown option", a);
         else
@@ -579,6 +583,7 @@ __attribute__((noreturn)) void tl_capture_main(int argc, char **argv, char **env
     p = append(p, vdso ? ":vdso=1" : "");
     *p = 0;
     rec.plugins[0] = spec;
+    char *spec_end = p;
 
     char **e = envp;
     while (*e)
@@ -593,6 +598,11 @@ __attribute__((noreturn)) void tl_capture_main(int argc, char **argv, char **env
     tl_sys4(TL_NR_rt_sigprocmask, 0, (long)&all, (long)&mask, 8);
     long pid = tl_sys0(TL_NR_fork);
     if (pid == 0) {
+        if (first_only) { /* the child's own tid: known only now */
+            p = append(spec_end, ":only=");
+            p = append_u64(p, (unsigned long long)tl_gettid());
+            *p = 0;
+        }
         tl_sys2(NR_set_robust_list, 0, sizeof(struct robust_list_head));
         tl_sys4(TL_NR_rt_sigprocmask, 2, (long)&mask, 0, 8);
         tl_exec_host(&rec, argv + i, envp);

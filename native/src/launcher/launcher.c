@@ -34,7 +34,7 @@ static const char usage[] =
     "  SPEC is NAME or PATH.so, optionally followed by :key=value options\n"
     "  built-in plugins: passthrough (default), count:out=FILE,\n"
     "                    libc-demo:only=NAME,...:out=FILE (isolated)\n"
-    "internal: trapline capture (--output FILE | --output-fd N) [--strings N] [--vdso]\n"
+    "internal: trapline capture (--output FILE | --output-fd N) [--strings N] [--vdso] [--first-only]\n"
     "          [--plugin SPEC]... [--no-follow] [--] PROG [ARGS...]\n"
     "  runs PROG like run and writes its trace stream (used by trace and record)\n";
 
