@@ -295,9 +295,9 @@ function tracerCases(tests: string, n: number): Case[] {
     { name: 'tar of 20,000 small files, strace -f -o FILE', cmd: '/bin/tar', args: tarArgs, trapline: ['-f', '-o', `${out}.strace`], tool: 'strace', modes: ['warm'] },
     {
       // Over a second natively: compression, reading and writing files.
-      name: 'tar+gzip of 20,000 files x3, trace -o FILE',
+      name: 'tar+gzip of 20,000 files x4, trace -o FILE',
       cmd: '/bin/sh',
-      args: ['-c', `for i in 1 2 3; do tar -czf ${out}.tgz -C ${tree} . ; done`],
+      args: ['-c', `for i in 1 2 3 4; do tar -czf ${out}.tgz -C ${tree} . ; done`],
       trapline: ['trace', '-o', `${out}.txt`],
       modes: ['warm'],
     },
