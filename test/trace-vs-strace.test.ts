@@ -101,6 +101,21 @@ for (const p of programs) {
   });
 }
 
+test('signal lines: a signal for a handler shows as strace shows it', (t) => {
+  if (missing) return t.skip(`native capture missing: ${missing}`);
+  if (!haveStrace) return t.skip('strace is not installed');
+  const script = 'import os, signal\nsignal.signal(signal.SIGUSR1, lambda *a: None)\nos.kill(os.getpid(), signal.SIGUSR1)\n';
+  const argv = [python3, '-I', '-c', script];
+  const signalLines = (text: string): string[] =>
+    text.split('\n').filter((l) => / --- SIG/.test(l)).map((l) => l.replace(/^\d+\s+/, '').replace(/si_pid=\d+/, 'si_pid=PID'));
+  const out = path.join(dir, 'trace-signal.txt');
+  const r = trapline('trace', ['-f', '-o', out], argv);
+  assert.equal(r.status, 0, r.stderr);
+  const ours = signalLines(readFileSync(out, 'utf8'));
+  assert.deepEqual(ours, signalLines(strace(argv, [])));
+  assert.deepEqual(ours, [`--- SIGUSR1 {si_signo=SIGUSR1, si_code=SI_USER, si_pid=PID, si_uid=${process.getuid?.() ?? 0}} ---`]);
+});
+
 test('trace -c counts what strace -c counts', (t) => {
   if (missing) return t.skip(`native capture missing: ${missing}`);
   if (!haveStrace) return t.skip('strace is not installed');

@@ -309,6 +309,8 @@ static void start_image(struct tl_ring_shm *s, const struct trapline_event *ev)
 
 /* ---- hooks ---- */
 
+#define SIGINFO_SIZE 128
+
 /* Without -f strace traces one thread (and what it execs): so does only=. */
 static inline int ignored(const struct trapline_event *ev)
 {
@@ -473,6 +475,26 @@ static void process_exit(const struct trapline_event *ev, int status, int signal
     b->status = status;
     b->signal = signal;
     finish(s, r, p, (unsigned char *)(b + 1), 1);
+}
+
+static void on_signal(const struct trapline_event *ev, int signo, const void *siginfo)
+{
+    struct tl_ring_shm *s = hot.shm;
+    struct tl_ring *r;
+    if (!s || ignored(ev) || !(r = ring_for(s, ev)))
+        return;
+    uint32_t max = sizeof(struct tl_trace_head) + sizeof(struct tl_trace_signal) + sizeof(struct tl_trace_blob) +
+                   SIGINFO_SIZE;
+    unsigned char *p = tl_ring_reserve(s, r, max);
+    if (!p)
+        return stop();
+    head(p, TL_TRACE_SIGNAL, ev, tsc());
+    struct tl_trace_signal *b = (struct tl_trace_signal *)(p + sizeof(struct tl_trace_head));
+    b->signo = signo;
+    b->reserved = 0;
+    unsigned char *d = tl_capture_blob((unsigned char *)(b + 1), 0, 0, SIGINFO_SIZE);
+    tl_memcpy(d, siginfo, SIGINFO_SIZE);
+    finish(s, r, p, d + SIGINFO_SIZE, 1);
 }
 
 /* ---- set-up ---- */
@@ -650,6 +672,7 @@ static const struct trapline_plugin capture = {
     .thread_exit = thread_exit,
     .fork_child = fork_child,
     .process_exit = process_exit,
+    .signal = on_signal,
 };
 
 const struct trapline_plugin *tl_builtin_capture(void)

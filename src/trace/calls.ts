@@ -34,6 +34,8 @@ export type CallEvent =
   /** A thread other than the process's first ended with exit(2). */
   | { kind: 'thread_exit'; pid: number; tid: number; time: bigint; status: number }
   | { kind: 'process_exit'; pid: number; tid: number; time: bigint; status: number; signal: number }
+  /** A signal about to run the client's handler. */
+  | { kind: 'signal'; pid: number; tid: number; time: bigint; signo: number; siginfo: Buffer }
   | { kind: 'image_start'; pid: number; tid: number; ppid: number; time: bigint; initial: boolean; path: string; argv: string[]; envCount?: number };
 
 const NO_RETURN = new Set(['exit', 'exit_group']);
@@ -112,6 +114,8 @@ export class CallPairer {
         call.exitTime = r.time;
         return [{ kind: 'resume', call }];
       }
+      case 'signal':
+        return [{ kind: 'signal', pid: r.pid, tid: r.tid, time: r.time, signo: r.signo, siginfo: r.siginfo }];
       case 'process_exit': {
         const events = this.closeWhere((c) => c.pid === r.pid);
         events.push({ kind: 'process_exit', pid: r.pid, tid: r.tid, time: r.time, status: r.status, signal: r.signal });

@@ -123,6 +123,16 @@ export class TextPrinter {
     this.gone(tid, process);
   }
 
+  /** `--- SIGCHLD {si_signo=SIGCHLD, ...} ---` */
+  signal(tid: number, time: bigint, signo: number, siginfo: string): void {
+    this.interrupt(tid);
+    if (this.open?.tid === tid) {
+      this.write(' <unfinished ...>\n');
+      this.open = null;
+    }
+    this.write(`${this.prefix(tid, time)}--- ${signalName(signo)} ${siginfo} ---\n`);
+  }
+
   /** The stream ended: close an open line. */
   finish(): void {
     if (this.open) {

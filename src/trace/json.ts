@@ -56,6 +56,19 @@ export function callToJson(call: Call, o: DecodeOptions, realtimeOffset: bigint)
   };
 }
 
+export interface JsonSignal {
+  type: 'signal';
+  pid: number;
+  tid: number;
+  time: number;
+  signal: string;
+  siginfo: string;
+}
+
+export function signalToJson(pid: number, tid: number, time: bigint, signo: number, siginfo: string, realtimeOffset: bigint): JsonSignal {
+  return { type: 'signal', pid, tid, time: seconds(time, realtimeOffset), signal: signalName(signo), siginfo };
+}
+
 export function exitToJson(pid: number, time: bigint, status: number, signal: number, realtimeOffset: bigint): JsonExit {
   return { type: 'exit', pid, time: seconds(time, realtimeOffset), status: signal ? null : status, signal: signal ? signalName(signal) : null };
 }

@@ -6,7 +6,8 @@ import { CallPairer, type Call, type CallEvent } from './calls.js';
 import { FdPaths } from './fd-paths.js';
 import type { CallFilter } from './filter.js';
 import { TextPrinter } from './format.js';
-import { callToJson, exitToJson } from './json.js';
+import { callToJson, exitToJson, signalToJson } from './json.js';
+import { formatSiginfo } from './siginfo.js';
 import type { StreamHeader, TraceRecord } from './stream.js';
 import { Summary } from './summary.js';
 
@@ -160,6 +161,16 @@ export class TraceView {
       case 'thread_exit':
         if (this.o.follow && this.lines()) p.exited(ev.tid, ev.time, ev.status, 0);
         break;
+      case 'signal': {
+        if (!this.followed(ev.pid, ev.tid)) break;
+        const info = formatSiginfo(ev.siginfo);
+        if (this.o.json) this.write(JSON.stringify(signalToJson(ev.pid, ev.tid, ev.time, ev.signo, info, this.header?.realtimeOffset ?? 0n)) + '\n');
+        else if (this.lines()) {
+          p.seen(ev.tid, ev.pid);
+          p.signal(ev.tid, ev.time, ev.signo, info);
+        }
+        break;
+      }
       case 'process_exit':
         if (!this.followed(ev.pid, ev.pid)) break;
         if (this.o.json) this.write(JSON.stringify(exitToJson(ev.pid, ev.time, ev.status, ev.signal, this.header?.realtimeOffset ?? 0n)) + '\n');

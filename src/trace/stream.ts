@@ -17,6 +17,7 @@ export const RecordType = {
   VDSO: 4,
   PROCESS_EXIT: 5,
   IMAGE_START: 6,
+  SIGNAL: 7,
 } as const;
 export const BlobFlag = { EXIT: 0x01, TRUNCATED: 0x02, FAULT: 0x04, STRVEC: 0x08, COUNT: 0x10 } as const;
 export const IMAGE_INITIAL = 1;
@@ -90,6 +91,13 @@ export interface ImageStartRecord extends Head {
   /** Environment size, when the capture sends it (a COUNT blob for arg 2). */
   envCount?: number;
 }
+/** A signal about to run the client's handler. */
+export interface SignalRecord extends Head {
+  type: 'signal';
+  signo: number;
+  /** The handler's siginfo_t (128 bytes). */
+  siginfo: Buffer;
+}
 /** A record of a type this reader does not know (a newer capture): skipped. */
 export interface UnknownRecord extends Head {
   type: 'unknown';
@@ -102,6 +110,7 @@ export type TraceRecord =
   | VdsoRecord
   | ProcessExitRecord
   | ImageStartRecord
+  | SignalRecord
   | UnknownRecord;
 
 export class TraceFormatError extends Error {}
@@ -228,6 +237,11 @@ export function parseRecord(rec: Buffer): TraceRecord {
         argv: argvBlob ? splitStrvec(argvBlob.data) : [],
         ...(envBlob ? { envCount: Number(envBlob.data.readBigUInt64LE(0)) } : {}),
       };
+    }
+    case RecordType.SIGNAL: {
+      need(8);
+      const info = readBlobs(rec, b + 8, size).find((x) => x.arg === 0);
+      return { type: 'signal', ...head, signo: rec.readInt32LE(b), siginfo: info ? info.data : Buffer.alloc(0) };
     }
     default:
       return { type: 'unknown', ...head, code };

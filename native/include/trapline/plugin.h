@@ -33,8 +33,9 @@ extern "C" {
 #endif
 
 /** The ABI version this header describes. A plugin reports the version it was
- *  built with in `trapline_plugin.abi_version`; trapline refuses any other. */
-#define TRAPLINE_ABI_VERSION 1
+ *  built with in `trapline_plugin.abi_version`. trapline also runs version 1
+ *  plugins (built before the `signal` hook existed); it refuses any other. */
+#define TRAPLINE_ABI_VERSION 2
 
 /** Highest system call number plus one that trapline routes to plugins. */
 #define TRAPLINE_MAX_SYSCALLS 512
@@ -180,6 +181,14 @@ struct trapline_plugin {
     /** The process image ends: exit_group, the last thread's exit, exec, or
      *  death by signal (`signal` non-zero, `status` then 0). */
     void (*process_exit)(const struct trapline_event *ev, int status, int signal);
+
+    /* Version 2 and later. */
+
+    /** A signal is about to run the client's handler, in the thread that
+     *  gets it. `siginfo` is the kernel's siginfo_t (128 bytes) as the
+     *  handler will see it. Signals that are ignored or end the process
+     *  (see `process_exit`) are not shown here. */
+    void (*signal)(const struct trapline_event *ev, int signo, const void *siginfo);
 };
 
 /** The symbol every plugin shared object exports. */

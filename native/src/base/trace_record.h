@@ -51,6 +51,8 @@ enum tl_trace_type {
     /* A process image started: the first record of every image (after
      * `trapline run` and after each exec it follows). */
     TL_TRACE_IMAGE_START = 6,
+    /* A signal about to run the client's handler (strace's `--- SIG ---`). */
+    TL_TRACE_SIGNAL = 7,
 };
 
 /* Every record begins with this (24 bytes). */
@@ -106,6 +108,13 @@ struct tl_trace_image_start {
     int32_t reserved;
 };
 #define TL_TRACE_IMAGE_INITIAL 1u
+
+/* TL_TRACE_SIGNAL: head, this body, then one blob (arg 0): the siginfo_t
+ * the handler gets (128 bytes). */
+struct tl_trace_signal {
+    int32_t signo;
+    int32_t reserved;
+};
 
 /* Memory a pointer argument referred to, captured at entry or exit. Blobs
  * follow a call record's body in any order; each is 8-byte aligned. */

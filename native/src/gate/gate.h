@@ -162,6 +162,7 @@ void tl_hooks_fork_parent(struct tl_thread_block *tb, int32_t child);
 void tl_hooks_fork_child(struct tl_thread_block *tb);
 void tl_hooks_exec(struct tl_thread_block *tb, const char *path);
 void tl_hooks_process_exit(struct tl_thread_block *tb, int status, int signal);
+void tl_hooks_signal(struct tl_thread_block *tb, const struct tl_siginfo *info);
 
 /* plugin_host.c: the helpers handed to plugins. */
 extern const struct trapline_host tl_plugin_host;

@@ -37,6 +37,8 @@ static int has_fork_parent(const struct trapline_plugin *p) { return p->fork_par
 static int has_fork_child(const struct trapline_plugin *p) { return p->fork_child != 0; }
 static int has_exec(const struct trapline_plugin *p) { return p->exec != 0; }
 static int has_process_exit(const struct trapline_plugin *p) { return p->process_exit != 0; }
+/* A version 1 plugin's structure ends before `signal`. */
+static int has_signal(const struct trapline_plugin *p) { return p->abi_version >= 2 && p->signal != 0; }
 
 static void call_thread_start(const struct trapline_plugin *p, struct trapline_event *ev, void **c, void *a)
 {
@@ -71,6 +73,17 @@ static void call_process_exit(const struct trapline_plugin *p, struct trapline_e
 {
     const struct exit_args *e = a;
     p->process_exit(ev, e->status, e->signal);
+}
+
+static void call_signal(const struct trapline_plugin *p, struct trapline_event *ev, void **c, void *a)
+{
+    const struct tl_siginfo *info = a;
+    p->signal(ev, info->signo, info);
+}
+
+void tl_hooks_signal(struct tl_thread_block *tb, const struct tl_siginfo *info)
+{
+    each_plugin(tb, 0, has_signal, call_signal, (void *)info);
 }
 
 void tl_hooks_thread_start(struct tl_thread_block *tb)

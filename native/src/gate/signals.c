@@ -443,6 +443,7 @@ static void deliver_now(struct tl_thread_block *tb, const struct tl_siginfo *inf
         put_hex((uint64_t)sig); put_hex(uc->mc.rip); put_hex(uc->mc.rsp); put_hex(regs.rsp);
         tl_write(2, "\n", 1);
     }
+    tl_hooks_signal(tb, info);
     enter_handler_state(tb, sig, &act);
     uint64_t fpstate = uc->mc.fpstate;
     uc->mc = regs;
@@ -498,6 +499,7 @@ int tl_signals_deliver_from_gate(struct tl_thread_block *tb, struct tl_frame *f,
             put_hex((uint64_t)sig); put_hex(ctx.rip); put_hex(ctx.rsp); put_hex(regs.rsp);
             tl_write(2, "\n", 1);
         }
+        tl_hooks_signal(tb, &info);
         enter_handler_state(tb, sig, &act);
         set_real_mask(tb->signals->client_mask);
         f->resume = regs.rip;

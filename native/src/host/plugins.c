@@ -90,7 +90,7 @@ static const struct trapline_plugin *find_plugin(const char *name, char *err, si
             return NULL;
         }
     }
-    if (!pl || pl->abi_version != TRAPLINE_ABI_VERSION) {
+    if (!pl || pl->abi_version < 1 || pl->abi_version > TRAPLINE_ABI_VERSION) {
         snprintf(err, errlen, "plugin %s: ABI version %u, trapline needs %u", name,
                  pl ? pl->abi_version : 0, TRAPLINE_ABI_VERSION);
         return NULL;
