@@ -62,6 +62,14 @@ suite('external plugins', () => {
     assert.match(r.stderr, /unknown option/, describe(r));
   });
 
+  test('a plugin built for ABI version 1 (before the signal hook) still runs', (t) => {
+    if (skipWithoutLauncher(t)) return;
+    const so = build('fake-abi1', ['-DTEST_ABI_VERSION=1']);
+    const r = runTrapline([`${so}:result=11`], '/bin/sh', ['-c', 'echo "ppid=$PPID"']);
+    assert.equal(r.status, 0, describe(r));
+    assert.equal(r.stdout, 'ppid=11\n', describe(r));
+  });
+
   test('wrong ABI version: exit 2', (t) => {
     if (skipWithoutLauncher(t)) return;
     const so = build('fake-abi', ['-DTEST_ABI_VERSION=(TRAPLINE_ABI_VERSION+100)']);
