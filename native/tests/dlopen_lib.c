@@ -1,7 +1,9 @@
 // Shared library loaded at run time by dlopen_main: its code is mapped after
 // start-up, so trapline only sees its syscalls if it rewrites every later
 // file-backed executable mapping. Built as native/build/tests/libdlopen_lib.so.
+#ifndef _GNU_SOURCE /* also set by the Makefile */
 #define _GNU_SOURCE
+#endif
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>

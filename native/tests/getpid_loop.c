@@ -1,6 +1,8 @@
 // Benchmark client: N (argv[1], default 1000000) getpid system calls through
 // syscall(2), so libc's pid cache cannot answer them.
+#ifndef _GNU_SOURCE /* also set by the Makefile */
 #define _GNU_SOURCE
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/syscall.h>

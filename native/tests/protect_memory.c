@@ -1,7 +1,9 @@
 // A client that tries to unmap, replace and discard memory it never mapped
 // (anonymous executable mappings: trapline's stubs, if any) must not break
 // interception: afterwards its syscalls still work and are still seen.
+#ifndef _GNU_SOURCE /* also set by the Makefile */
 #define _GNU_SOURCE
+#endif
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>

@@ -2,7 +2,9 @@
 // syscall(2). Output and the multiset of syscalls issued do not depend on the
 // environment (no locale, no time, no pids printed), so the same binary gives
 // the same `count` and `strace -c` tables every run. Built in every variant.
+#ifndef _GNU_SOURCE /* also set by the Makefile */
 #define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>

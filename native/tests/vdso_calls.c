@@ -5,7 +5,9 @@
 // seconds, the cpu is below the number of configured cpus, resolutions are
 // positive and small. Prints "vdso_calls: ok N" and exits 0, or names the
 // problem and exits 1.
+#ifndef _GNU_SOURCE /* also set by the Makefile */
 #define _GNU_SOURCE
+#endif
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -9,7 +9,9 @@
 // notes on stderr any vector register that changed (the ABI allows that).
 // Prints "vector_regs: OK" and exits 0, or names each mismatch and exits 1.
 // Usage: vector_regs [ITERATIONS]   (default 200)
+#ifndef _GNU_SOURCE /* also set by the Makefile */
 #define _GNU_SOURCE
+#endif
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
