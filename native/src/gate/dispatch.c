@@ -25,22 +25,6 @@ static inline void fill_event(struct trapline_event *ev, const struct tl_thread_
     ev->context = 0;
 }
 
-/* An isolated hook runs in a host section, entered at the first such hook
- * of a chain and left after the chain: at most two fs switches per chain,
- * none when only raw hooks run. */
-static inline void isolate(struct tl_thread_block *tb, const struct tl_hook_slot *s,
-                           struct tl_host_section *sec)
-{
-    if (__builtin_expect(s->isolated, 0) && !sec->entered)
-        tl_host_enter(tb, sec, 1);
-}
-
-static inline void isolate_end(struct tl_thread_block *tb, struct tl_host_section *sec)
-{
-    if (__builtin_expect(sec->entered, 0))
-        tl_host_leave(tb, sec);
-}
-
 /* Runs the before-hooks; returns a bit mask of the plugins whose after-hooks
  * are owed, and sets *skipped if one of them skipped the call. */
 static uint32_t run_before(struct tl_thread_block *tb, const struct tl_dispatch *d,
@@ -57,13 +41,13 @@ static uint32_t run_before(struct tl_thread_block *tb, const struct tl_dispatch 
         if (!s->before_syscall)
             continue;
         ev->context = s->context;
-        isolate(tb, s, &sec);
+        tl_host_enter_for(tb, &sec, s->isolated);
         if (s->before_syscall(ev, call) == TRAPLINE_SKIP) {
             *skipped = 1;
             break;
         }
     }
-    isolate_end(tb, &sec);
+    tl_host_leave_entered(tb, &sec);
     return ran;
 }
 
@@ -76,10 +60,10 @@ static void run_after(struct tl_thread_block *tb, const struct tl_dispatch *d,
         if (!(ran & (1u << i)) || !s->after_syscall)
             continue;
         ev->context = s->context;
-        isolate(tb, s, &sec);
+        tl_host_enter_for(tb, &sec, s->isolated);
         s->after_syscall(ev, call);
     }
-    isolate_end(tb, &sec);
+    tl_host_leave_entered(tb, &sec);
 }
 
 static inline void args_from_frame(long *a, const struct tl_frame *f)
@@ -242,13 +226,13 @@ long tl_vdso_dispatch(long a0, long a1, long a2, long a3, long a4, int fn)
         ev.context = s->context;
         if (!s->before_vdso)
             continue;
-        isolate(tb, s, &sec);
+        tl_host_enter_for(tb, &sec, s->isolated);
         if (s->before_vdso(&ev, &call) == TRAPLINE_SKIP) {
             skipped = 1;
             break;
         }
     }
-    isolate_end(tb, &sec);
+    tl_host_leave_entered(tb, &sec);
     if (!skipped) {
         /* The original may fall back to a syscall: that one is the client's,
          * but signals wait until the vDSO call returns. */
@@ -263,11 +247,11 @@ long tl_vdso_dispatch(long a0, long a1, long a2, long a3, long a4, int fn)
         const struct tl_hook_slot *s = &d->slot[i];
         if ((ran & (1u << i)) && s->after_vdso) {
             ev.context = s->context;
-            isolate(tb, s, &sec);
+            tl_host_enter_for(tb, &sec, s->isolated);
             s->after_vdso(&ev, &call);
         }
     }
-    isolate_end(tb, &sec);
+    tl_host_leave_entered(tb, &sec);
     tb->inside = 0;
     tb->phase = 1;
     if (tb->pending && tl_signals_deliverable(tb))

@@ -141,6 +141,20 @@ struct tl_host_section {
 };
 void tl_host_enter(struct tl_thread_block *tb, struct tl_host_section *s, int may_make_companion);
 void tl_host_leave(struct tl_thread_block *tb, struct tl_host_section *s);
+/* Enters s for a hook whose plugin is isolated, once per chain of hooks:
+ * at most two fs switches per chain, none when only raw hooks run. */
+static inline void tl_host_enter_for(struct tl_thread_block *tb, struct tl_host_section *s, uint32_t isolated)
+{
+    if (__builtin_expect(isolated, 0) && !s->entered)
+        tl_host_enter(tb, s, 1);
+}
+
+/* Leaves s if a hook of the chain entered it. */
+static inline void tl_host_leave_entered(struct tl_thread_block *tb, struct tl_host_section *s)
+{
+    if (__builtin_expect(s->entered, 0))
+        tl_host_leave(tb, s);
+}
 /* Runs fn(arg) in a host section (never making a companion). */
 void tl_gate_call_host(void (*fn)(void *), void *arg);
 /* The barrier a client fork takes so that no host code runs meanwhile. */

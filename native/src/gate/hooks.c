@@ -14,21 +14,16 @@ static void each_plugin(struct tl_thread_block *tb, int reverse, int (*has)(cons
 {
     struct tl_host_section s = { 0, 0, 0, 0 };
     struct trapline_event ev = { tb->pid, tb->tid, 0 };
-    int entered = 0;
     for (int k = 0; k < tl_gate.plugin_count; k++) {
         int i = reverse ? tl_gate.plugin_count - 1 - k : k;
         const struct trapline_plugin *p = tl_gate.plugins[i].plugin;
         if (!has(p))
             continue;
-        if (tl_gate.plugins[i].isolated && !entered) {
-            tl_host_enter(tb, &s, 1);
-            entered = 1;
-        }
+        tl_host_enter_for(tb, &s, tl_gate.plugins[i].isolated);
         ev.context = tb->dispatch.slot[i].context;
         call(p, &ev, &tb->dispatch.slot[i].context, arg);
     }
-    if (entered)
-        tl_host_leave(tb, &s);
+    tl_host_leave_entered(tb, &s);
 }
 
 static int has_thread_start(const struct trapline_plugin *p) { return p->thread_start != 0; }
