@@ -95,6 +95,17 @@ static inline void set_fs(uint64_t base)
         tl_sys2(TL_NR_arch_prctl, TL_ARCH_SET_FS, (long)base);
 }
 
+/* Starts a companion from the main block (pthread_create needs a host
+ * thread block of its own), leaving fs on the main block. */
+static struct tl_companion *companion_from_main_block(void)
+{
+    main_lock();
+    set_fs(tl_gate.host_fs);
+    struct tl_companion *c = tl_gate.host.companion_start();
+    main_unlock();
+    return c;
+}
+
 void tl_host_enter(struct tl_thread_block *tb, struct tl_host_section *s, int may_make_companion)
 {
     s->entered = 1;
@@ -115,11 +126,7 @@ void tl_host_enter(struct tl_thread_block *tb, struct tl_host_section *s, int ma
     barrier_read_lock();
 
     if (!tb->host_fs && may_make_companion && !tb->no_companion && tl_gate.host.companion_start) {
-        /* Made by host code on the main block: pthread_create needs one. */
-        main_lock();
-        set_fs(tl_gate.host_fs);
-        struct tl_companion *c = tl_gate.host.companion_start();
-        main_unlock();
+        struct tl_companion *c = companion_from_main_block();
         if (c) {
             tb->companion = c;
             tb->host_fs = c->fs;
@@ -167,14 +174,11 @@ struct tl_companion *tl_host_companion_for_child(struct tl_thread_block *tb)
     if (!tl_gate.host.companion_start)
         return 0;
     tl_host_enter(tb, &s, 0);
-    if (!s.main_locked) {
-        main_lock();
-        set_fs(tl_gate.host_fs);
-    }
-    c = tl_gate.host.companion_start();
-    if (!s.main_locked) {
+    if (s.main_locked) {
+        c = tl_gate.host.companion_start(); /* already on the main block */
+    } else {
+        c = companion_from_main_block();
         set_fs(tb->host_fs);
-        main_unlock();
     }
     tl_host_leave(tb, &s);
     return c;
