@@ -1,6 +1,6 @@
 // The C test programs of native/tests/, run natively and under trapline.
 import assert from 'node:assert/strict';
-import { realpathSync } from 'node:fs';
+import { copyFileSync, readdirSync, realpathSync, statSync, truncateSync, utimesSync } from 'node:fs';
 import path from 'node:path';
 import { describe as suite, test } from 'node:test';
 import {
@@ -9,6 +9,7 @@ import {
   findObject,
   parseRewriteLines,
   readCountFile,
+  run,
   runTrapline,
   skipWithout,
   skipWithoutLauncher,
@@ -95,6 +96,44 @@ suite('variants: dynamic PIE, non-PIE, static, static-pie, musl static', () => {
     assert.equal(b.sites, a.sites);
     assert.equal(b.patched, a.patched);
     assert.equal(b.backstop, a.backstop);
+  });
+
+  test('the patched image is kept: stored, then mapped; a changed or damaged file is patched again', (t) => {
+    const prog = testProgram('hello');
+    if (skipWithout(t, prog) || skipWithoutLauncher(t)) return;
+    // A private copy of libc, so that its file can be changed.
+    const probe = runTrapline([], prog, [], { env: debugEnv() });
+    const sysLibc = parseRewriteLines(probe.stderr).find((l) => /\/libc\.so\.6$/.test(l.object));
+    assert.ok(sysLibc, `no libc rewrite line\n${describe(probe)}`);
+    const libDir = tempDir('libc-copy');
+    const libc = path.join(libDir, 'libc.so.6');
+    copyFileSync(sysLibc.object, libc);
+    const cache = tempDir('image-cache');
+    const env = { ...debugEnv(cache), LD_LIBRARY_PATH: libDir };
+    const expected = run(prog, [], { env: { ...process.env, LC_ALL: 'C' } }).stdout;
+    const image = (): string => {
+      const r = runTrapline([], prog, [], { env });
+      assert.equal(r.status, 0, describe(r));
+      assert.equal(r.stdout, expected, describe(r));
+      const l = parseRewriteLines(r.stderr).find((x) => x.object === libc);
+      assert.ok(l, `no rewrite line for the copy\n${describe(r)}`);
+      assert.equal(l.patched, l.sites, describe(r));
+      return l.fields.image ?? '';
+    };
+    assert.equal(image(), 'stored');
+    assert.equal(image(), 'mapped');
+    // A new mtime: the copy may have changed, the image is not used.
+    const later = new Date(Date.now() + 5000);
+    utimesSync(libc, later, later);
+    assert.equal(image(), 'stored');
+    assert.equal(image(), 'mapped');
+    // A damaged image (header and stubs cut off) is patched again, not mapped.
+    const dir = path.join(cache, 'trapline', 'images');
+    const file = readdirSync(dir).find((f) => f.startsWith('libc.so.6.'));
+    assert.ok(file, `no image in ${dir}: ${readdirSync(dir).join(' ')}`);
+    truncateSync(path.join(dir, file), statSync(libc).size);
+    assert.equal(image(), 'stored');
+    assert.equal(image(), 'mapped');
   });
 });
 

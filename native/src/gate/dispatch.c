@@ -126,7 +126,7 @@ void tl_gate_dispatch(struct tl_frame *f)
     struct tl_thread_block *tb = tl_tb();
     unsigned long nr = f->rax;
     /* A call caught by the backstop continues at the site's next address;
-     * a stub's continuation starts with movabs $site_next, %rcx. */
+     * a stub's continuation starts with lea site_next(%rip), %rcx. */
     uint64_t site_next = tb->sud_call ? f->resume : tl_frame_site(f);
     int may_deliver = !tb->inside && tb->state == TL_STATE_CLIENT;
     uint32_t outer_may = tb->may_deliver;

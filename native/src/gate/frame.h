@@ -34,7 +34,7 @@ struct tl_frame {
     uint64_t rbx, rbp, r12, r13, r14, r15;
     uint64_t saved_stack_cur, saved_priv_rsp;
     uint64_t rflags;
-    uint64_t resume;   /* stub continuation: starts with movabs $site_next, %rcx */
+    uint64_t resume;   /* stub continuation: starts with lea site_next(%rip), %rcx */
     uint64_t rsp;      /* the client's stack pointer */
 };
 _Static_assert(sizeof(struct tl_frame) == F_SIZE, "frame layout");
@@ -42,10 +42,10 @@ _Static_assert(__builtin_offsetof(struct tl_frame, rflags) == F_RFLAGS, "rflags"
 _Static_assert(__builtin_offsetof(struct tl_frame, rsp) == F_RSP, "rsp");
 
 /* The address after the client's syscall instruction, read back from the
- * `movabs $imm64, %rcx` that starts every stub continuation. */
+ * `lea disp32(%rip), %rcx` that starts every stub continuation. */
 static inline uint64_t tl_frame_site(const struct tl_frame *f)
 {
-    return *(const uint64_t *)(f->resume + 2);
+    return f->resume + 7 + (uint64_t)(int64_t)*(const int32_t *)(f->resume + 3);
 }
 #endif
 #endif

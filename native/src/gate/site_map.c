@@ -72,7 +72,7 @@ const struct tl_patched_site *tl_site_by_stub(uint64_t addr)
 
 /* Instructions keep their lengths in the stub: the part before the syscall
  * sits at the stub's start, the part after it behind the continuation's
- * 10-byte movabs. */
+ * lea. */
 uint64_t tl_site_window_to_stub(const struct tl_patched_site *s, uint64_t addr)
 {
     if (addr < s->site)
@@ -81,7 +81,7 @@ uint64_t tl_site_window_to_stub(const struct tl_patched_site *s, uint64_t addr)
         return s->stub + s->syscall_off;
     if (addr == s->site + 2)
         return s->stub + s->cont_off;
-    return s->stub + s->cont_off + 10 + (addr - (s->site + 2));
+    return s->stub + s->cont_off + TL_STUB_CONT_LEN + (addr - (s->site + 2));
 }
 
 uint64_t tl_site_stub_to_window(const struct tl_patched_site *s, uint64_t addr)
@@ -91,9 +91,9 @@ uint64_t tl_site_stub_to_window(const struct tl_patched_site *s, uint64_t addr)
         return s->start + off;
     if (off < s->cont_off)
         return s->site;            /* the syscall's replacement */
-    if (off < s->cont_off + 10)
-        return s->site + 2;        /* the movabs: the syscall has happened */
-    uint64_t a = s->site + 2 + (off - s->cont_off - 10);
+    if (off < s->cont_off + TL_STUB_CONT_LEN)
+        return s->site + 2;        /* the lea: the syscall has happened */
+    uint64_t a = s->site + 2 + (off - s->cont_off - TL_STUB_CONT_LEN);
     return a < s->end ? a : s->end;
 }
 

@@ -10,8 +10,13 @@ struct tl_patched_site {
     uint64_t start, site, end;  /* the window in client code; site: syscall */
     uint64_t stub;              /* its stub */
     uint32_t syscall_off;       /* offset in the stub of the syscall's replacement */
-    uint32_t cont_off;          /* offset of the continuation (movabs) */
+    uint32_t cont_off;          /* offset of the continuation (its lea) */
 };
+
+/* Every stub continuation starts with `lea site+2(%rip), %rcx` (48 8d 0d
+ * disp32): RIP-relative, so that a stub area at a fixed distance from its
+ * object is the same bytes wherever the object loads (image_cache.c). */
+#define TL_STUB_CONT_LEN 7
 
 /* Registers the sites patched in one object range [lo, hi) (host side,
  * before they can run; sites sorted by start). Returns 0, -1 if full. */

@@ -6,11 +6,13 @@
  *     lea  cont(%rip), %rcx       ; rcx and r11 are dead at a syscall
  *     jmp  *%gs:TB_SYSCALL_ENTRY
  *   cont:
- *     movabs $site+2, %rcx        ; rcx as the kernel leaves it
+ *     lea  site+2(%rip), %rcx     ; rcx as the kernel leaves it
  *
  * then the instructions after the syscall, then a jump back to the window's
  * end. RIP-relative operands are re-aimed; nothing else is relocated
- * because the planner admits no branches into a window. */
+ * because the planner admits no branches into a window. Nothing in a stub
+ * or a jump is absolute, so an object and a stub area placed at the same
+ * distance from it are the same bytes in every process (image_cache.c). */
 #include "patcher.h"
 #include "../base/thread_block.h"
 #include "../gate/site_map.h"
@@ -106,9 +108,8 @@ static uint8_t *emit_stub(uint8_t *p, const struct tl_site *s, uint64_t start, u
     memcpy(p, lea_rcx, 3), memcpy(p + 3, &disp, 4), p += 7;
     memcpy(p, jmp_gs, 4), memcpy(p + 4, &entry, 4), p += 8;
     map->cont_off = (uint32_t)(p - stub);
-    uint64_t next = site + 2;
-    *p++ = 0x48, *p++ = 0xb9; /* movabs $next, %rcx */
-    memcpy(p, &next, 8), p += 8;
+    int32_t to_next = (int32_t)(int64_t)(site + 2 - ((uint64_t)p + TL_STUB_CONT_LEN));
+    memcpy(p, lea_rcx, 3), memcpy(p + 3, &to_next, 4), p += TL_STUB_CONT_LEN;
     for (uint64_t pc = site + 2; pc < end; i++) {
         size_t n = relocate(p, pc, s, i);
         if (!n)
@@ -163,25 +164,44 @@ static void populate_patched_pages(const struct tl_plan *plan, uint64_t bias, ui
     }
 }
 
-size_t tl_patch_sites(const struct tl_plan *plan, uint64_t bias, uint64_t lo, uint64_t hi, int prot)
+/* The stub area: `size` bytes ending at `below` when that is free (the
+ * place image_cache.c can reproduce), else anywhere within reach. */
+static uint8_t *stub_area(uint64_t below, uint64_t lo, uint64_t hi, size_t size)
+{
+    if (below > size + 0x10000 && near(below - size, hi)) {
+        void *p = mmap((void *)(below - size), size, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+        if (p != MAP_FAILED && (uint64_t)p == below - size)
+            return p;
+        if (p != MAP_FAILED)
+            munmap(p, size); /* an old kernel ignored NOREPLACE */
+
+    }
+    return alloc_near(lo, hi, size);
+}
+
+int tl_patch_sites(const struct tl_plan *plan, uint64_t bias, uint64_t lo, uint64_t hi, int prot,
+                   uint64_t stubs_below, struct tl_patch *out)
 {
     size_t n = 0;
+    memset(out, 0, sizeof *out);
     for (size_t i = 0; i < plan->count; i++)
         if (plan->sites[i].start + bias >= lo && plan->sites[i].start + plan->sites[i].len + bias <= hi)
             n++;
     if (!n)
         return 0;
     size_t size = (n * STUB_MAX + 4095) & ~4095ul;
-    uint8_t *area = alloc_near(lo, hi, size);
+    uint8_t *area = stub_area(stubs_below, lo, hi, size);
     if (!area)
-        return 0;
+        return -1;
     uint8_t *p = area;
     size_t patched = 0;
     struct tl_patched_site *map = calloc(n, sizeof *map);
     uint64_t page_lo = lo & ~4095ul, page_hi = (hi + 4095) & ~4095ul;
-    if (mprotect((void *)page_lo, page_hi - page_lo, PROT_READ | PROT_WRITE) != 0) {
+    if (!map || mprotect((void *)page_lo, page_hi - page_lo, PROT_READ | PROT_WRITE) != 0) {
+        free(map);
         munmap(area, size);
-        return 0;
+        return -1;
     }
     populate_patched_pages(plan, bias, lo, hi);
     for (size_t i = 0; i < plan->count; i++) {
@@ -204,7 +224,9 @@ size_t tl_patch_sites(const struct tl_plan *plan, uint64_t bias, uint64_t lo, ui
     }
     mprotect((void *)page_lo, page_hi - page_lo, prot);
     mprotect(area, size, PROT_READ | PROT_EXEC);
-    tl_site_map_add(lo, hi, map, (uint32_t)patched, (uint64_t)area, (uint64_t)area + size);
-    free(map);
-    return patched;
+    out->sites = map;
+    out->patched = patched;
+    out->stub_lo = (uint64_t)area;
+    out->stub_hi = (uint64_t)area + size;
+    return 0;
 }

@@ -6,10 +6,23 @@
 #include <stdint.h>
 #include "site_plan.h"
 
+#include "../gate/site_map.h"
+
+/* What patching one mapped range did. */
+struct tl_patch {
+    struct tl_patched_site *sites; /* malloc'd, sorted by start; NULL if none */
+    size_t patched;                /* entries in sites */
+    uint64_t stub_lo, stub_hi;     /* the stub area */
+};
+
 /* Patches the sites of `plan` whose window lies in the mapped range
  * [lo, hi) of an object loaded with `bias` (runtime = vaddr + bias).
- * `prot` is the range's protection to restore. Returns the number of sites
- * patched; sites whose bytes differ from the plan are left alone. */
-size_t tl_patch_sites(const struct tl_plan *plan, uint64_t bias, uint64_t lo, uint64_t hi, int prot);
+ * `prot` is the range's protection to restore. The stub area goes right
+ * below `stubs_below` if that space is free (0: anywhere in reach). Sites
+ * whose bytes differ from the plan are left alone. Returns 0 (with
+ * out->patched possibly 0), or -1 if nothing could be patched. The caller
+ * registers the sites (tl_site_map_add) and frees out->sites. */
+int tl_patch_sites(const struct tl_plan *plan, uint64_t bias, uint64_t lo, uint64_t hi, int prot,
+                   uint64_t stubs_below, struct tl_patch *out);
 
 #endif

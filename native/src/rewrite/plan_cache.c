@@ -37,7 +37,7 @@ void tl_plan_key(const struct tl_elf_image *img, const struct stat *st, char key
     snprintf(key, 64, "file-%016llx", (unsigned long long)h);
 }
 
-static int cache_path(const char *key, char *out, size_t size, int make_dirs)
+int tl_cache_path(const char *subdir, const char *name, char *out, size_t size, int make_dirs)
 {
     const char *base = getenv("XDG_CACHE_HOME");
     char dir[4096];
@@ -51,19 +51,21 @@ static int cache_path(const char *key, char *out, size_t size, int make_dirs)
         mkdir(dir, 0700);
         strncat(dir, "/trapline", sizeof dir - strlen(dir) - 1);
         mkdir(dir, 0700);
-        strncat(dir, "/plans", sizeof dir - strlen(dir) - 1);
+        strncat(dir, "/", sizeof dir - strlen(dir) - 1);
+        strncat(dir, subdir, sizeof dir - strlen(dir) - 1);
         mkdir(dir, 0700);
     } else {
-        strncat(dir, "/trapline/plans", sizeof dir - strlen(dir) - 1);
+        strncat(dir, "/trapline/", sizeof dir - strlen(dir) - 1);
+        strncat(dir, subdir, sizeof dir - strlen(dir) - 1);
     }
-    return snprintf(out, size, "%s/%s", dir, key) >= (int)size ? -1 : 0;
+    return snprintf(out, size, "%s/%s", dir, name) >= (int)size ? -1 : 0;
 }
 
 int tl_plan_cache_load(const char *key, struct tl_plan *plan)
 {
     char path[4200];
     struct plan_header h;
-    if (cache_path(key, path, sizeof path, 0))
+    if (tl_cache_path("plans", key, path, sizeof path, 0))
         return -1;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
@@ -91,7 +93,7 @@ int tl_plan_cache_load(const char *key, struct tl_plan *plan)
 void tl_plan_cache_store(const char *key, const struct tl_plan *plan)
 {
     char path[4200], tmp[4300];
-    if (cache_path(key, path, sizeof path, 1))
+    if (tl_cache_path("plans", key, path, sizeof path, 1))
         return;
     snprintf(tmp, sizeof tmp, "%s.%d.tmp", path, (int)getpid());
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);

@@ -10,6 +10,11 @@
  * identity (device, inode, size, mtime). Writes at most 64 bytes. */
 void tl_plan_key(const struct tl_elf_image *img, const struct stat *st, char key[64]);
 
+/* The path of cache file `name` in $XDG_CACHE_HOME/trapline/SUBDIR (else
+ * ~/.cache/...), creating the directories if make_dirs. 0, or -1 if there
+ * is no cache directory or the path does not fit. */
+int tl_cache_path(const char *subdir, const char *name, char *out, size_t size, int make_dirs);
+
 /* Loads the plan for key; 0 on a hit. */
 int tl_plan_cache_load(const char *key, struct tl_plan *plan);
 

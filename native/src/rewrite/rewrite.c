@@ -1,12 +1,16 @@
-/* rewrite.c - one object at a time: plan (from cache or by decoding), then
- * patch the part that is mapped, and report it under TRAPLINE_DEBUG. */
+/* rewrite.c - one object at a time: map its patched image from the cache,
+ * else plan (from cache or by decoding), patch the part that is mapped and
+ * keep the result; report it under TRAPLINE_DEBUG. */
 #include "rewrite.h"
 #include "elf_image.h"
+#include "image_cache.h"
 #include "patcher.h"
 #include "plan_cache.h"
 #include "site_plan.h"
+#include "../gate/site_map.h"
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -20,21 +24,70 @@ void tl_rewrite_set_debug(int on)
     debug = on;
 }
 
-static void rewrite_image(const char *name, const struct tl_elf_image *img, const struct stat *st,
-                          uint64_t bias, uint64_t lo, uint64_t hi, int prot)
+/* The runtime address of the object's first page: its stubs go below it. */
+static uint64_t object_base(const struct tl_elf_image *img, uint64_t bias)
+{
+    uint64_t lo = UINT64_MAX;
+    for (unsigned i = 0; i < img->ehdr->e_phnum; i++)
+        if (img->phdr[i].p_type == PT_LOAD && img->phdr[i].p_vaddr < lo)
+            lo = img->phdr[i].p_vaddr;
+    return lo == UINT64_MAX ? 0 : (lo & ~4095ul) + bias;
+}
+
+/* Rewrites [lo, hi) of an object: from its cached patched image when there
+ * is one (`m` set: a file mapping), else by planning and patching. */
+static void rewrite_image(const struct tl_elf_image *img, const char *name, struct tl_image_mapping *m,
+                          const struct stat *st, uint64_t bias, uint64_t lo, uint64_t hi, int prot)
 {
     char key[64];
-    struct tl_plan plan;
-    int hit;
+    struct tl_plan plan = { 0 };
+    struct tl_patch patch = { 0 };
+    const char *image = "none";
+    int hit = 1;
+    uint64_t base = object_base(img, bias);
     tl_plan_key(img, st, key);
-    hit = tl_plan_cache_load(key, &plan) == 0;
-    if (!hit && tl_plan_object(img, &plan) == 0)
-        tl_plan_cache_store(key, &plan); /* a failed plan (no decoder) is not kept */
-    size_t patched = tl_patch_sites(&plan, bias, lo, hi, prot);
+    if (m) {
+        m->key = key, m->base = base;
+    }
+    if (m && tl_image_cache_map(m, &patch, &plan) == 0) {
+        image = "mapped";
+    } else {
+        hit = tl_plan_cache_load(key, &plan) == 0;
+        if (!hit && tl_plan_object(img, &plan) == 0)
+            tl_plan_cache_store(key, &plan); /* a failed plan (no decoder) is not kept */
+        if (tl_patch_sites(&plan, bias, lo, hi, prot, base, &patch) == 0 && m && patch.patched &&
+            patch.stub_hi == base) {
+            tl_image_cache_store(m, img->data, &patch, &plan);
+            image = "stored";
+        }
+    }
+    if (patch.stub_lo)
+        tl_site_map_add(lo, hi, patch.sites, (uint32_t)patch.patched, patch.stub_lo, patch.stub_hi);
     if (debug)
-        fprintf(stderr, "trapline: rewrite %s sites=%zu patched=%zu backstop=%zu swept=%zu cache=%s\n",
-                name, plan.found, patched, plan.found - patched, plan.swept, hit ? "hit" : "miss");
+        fprintf(stderr, "trapline: rewrite %s sites=%zu patched=%zu backstop=%zu swept=%zu cache=%s image=%s\n",
+                name, plan.found, patch.patched, plan.found - patch.patched, plan.swept, hit ? "hit" : "miss", image);
+    free(patch.sites);
     tl_plan_free(&plan);
+}
+
+/* Room kept free between the object and our view of its file. */
+#define STUB_ROOM (4ul << 20)
+
+/* Maps the whole file to read it, away from the space right below the
+ * object: the kernel would put it there (top-down), where the stubs go. */
+static void *map_apart(int fd, size_t size)
+{
+    size_t span = ((size + 4095) & ~4095ul) + STUB_ROOM;
+    uint8_t *r = mmap(NULL, span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (r == MAP_FAILED)
+        return NULL;
+    void *file = mmap(r, size, PROT_READ, MAP_PRIVATE | MAP_FIXED, fd, 0);
+    if (file == MAP_FAILED) {
+        munmap(r, span);
+        return NULL;
+    }
+    munmap(r + span - STUB_ROOM, STUB_ROOM);
+    return file;
 }
 
 void tl_rewrite_file_mapping(const char *name, int fd, uint64_t addr, uint64_t len, uint64_t offset, int prot)
@@ -42,8 +95,8 @@ void tl_rewrite_file_mapping(const char *name, int fd, uint64_t addr, uint64_t l
     struct stat st;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < (off_t)sizeof(Elf64_Ehdr))
         return;
-    void *file = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-    if (file == MAP_FAILED)
+    void *file = map_apart(fd, (size_t)st.st_size);
+    if (!file)
         return;
     struct tl_elf_image img;
     if (tl_elf_image_open(&img, file, (size_t)st.st_size) == 0) {
@@ -54,7 +107,12 @@ void tl_rewrite_file_mapping(const char *name, int fd, uint64_t addr, uint64_t l
             if (offset < (ph->p_offset & ~4095ul) || offset >= ph->p_offset + ph->p_filesz)
                 continue;
             uint64_t bias = addr + ph->p_offset - ph->p_vaddr - offset;
-            rewrite_image(name, &img, &st, bias, addr, addr + len, prot);
+            struct tl_image_mapping m = { .name = name, .st = &st, .fd = fd, .lo = addr,
+                                          .len = (len + 4095) & ~4095ul, .offset = offset, .prot = prot };
+            if ((addr | offset) & 4095)
+                rewrite_image(&img, name, NULL, &st, bias, addr, addr + len, prot);
+            else
+                rewrite_image(&img, name, &m, &st, bias, addr, addr + len, prot);
             break;
         }
     }
@@ -67,7 +125,7 @@ void tl_rewrite_memory_image(const char *name, uint64_t base, size_t size, int p
     if (tl_elf_image_open(&img, (const void *)base, size) != 0)
         return;
     /* A memory image is laid out by vaddr; p_offset == p_vaddr for the vDSO. */
-    rewrite_image(name, &img, NULL, base, base, base + size, prot);
+    rewrite_image(&img, name, NULL, NULL, base, base, base + size, prot);
 }
 
 /* Finds the file mapping holding addr in /proc/self/maps. */
