@@ -52,7 +52,7 @@ struct tl_host_ops {
      * or decides the client's own call must be issued. */
     void (*exec)(struct tl_exec_request *rq);
     /* After an executable file mapping appeared at [addr, addr+len). */
-    void (*rewrite_mapping)(uint64_t addr, uint64_t len, int fd, uint64_t offset);
+    void (*rewrite_mapping)(uint64_t addr, uint64_t len, int fd, uint64_t offset, int prot);
     /* Starts a parked companion (run on the main host block); 0 if none
      * could be made. */
     struct tl_companion *(*companion_start)(void);

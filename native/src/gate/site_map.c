@@ -15,13 +15,17 @@ static uint32_t site_count;
 static struct range ranges[MAX_RANGES];
 static uint32_t range_count;
 
-int tl_site_map_add(uint64_t lo, uint64_t hi, const struct tl_patched_site *add, uint32_t n,
-                    uint64_t stub_lo, uint64_t stub_hi)
+struct tl_patched_site *tl_site_map_room(uint32_t n)
+{
+    if (range_count == MAX_RANGES || site_count + n > MAX_SITES)
+        return 0;
+    return &sites[site_count];
+}
+
+int tl_site_map_publish(uint64_t lo, uint64_t hi, uint32_t n, uint64_t stub_lo, uint64_t stub_hi)
 {
     if (range_count == MAX_RANGES || site_count + n > MAX_SITES)
         return -1;
-    for (uint32_t i = 0; i < n; i++)
-        sites[site_count + i] = add[i];
     /* Publish the range only once its sites are in place. */
     ranges[range_count] = (struct range){ lo, hi, stub_lo, stub_hi, site_count, n };
     site_count += n;

@@ -18,10 +18,15 @@ struct tl_patched_site {
  * object is the same bytes wherever the object loads (image_cache.c). */
 #define TL_STUB_CONT_LEN 7
 
-/* Registers the sites patched in one object range [lo, hi) (host side,
- * before they can run; sites sorted by start). Returns 0, -1 if full. */
-int tl_site_map_add(uint64_t lo, uint64_t hi, const struct tl_patched_site *sites, uint32_t n,
-                    uint64_t stub_lo, uint64_t stub_hi);
+/* Room for n more sites (host side): the caller writes them there, sorted
+ * by start, then publishes them with tl_site_map_publish before they can
+ * run. NULL if the map is full. Calls are serialised by the host. */
+struct tl_patched_site *tl_site_map_room(uint32_t n);
+
+/* Publishes the n sites written in the room as the patched sites of the
+ * object range [lo, hi), whose stubs lie in [stub_lo, stub_hi). Returns 0,
+ * -1 if full. */
+int tl_site_map_publish(uint64_t lo, uint64_t hi, uint32_t n, uint64_t stub_lo, uint64_t stub_hi);
 
 /* True if [addr, addr+len) overlaps a stub area. */
 int tl_site_map_overlaps_stubs(uint64_t addr, uint64_t len);

@@ -26,6 +26,7 @@ enum {
 };
 
 #define MAP_FIXED_ 0x10
+#define MAP_ANONYMOUS_ 0x20
 #define MAP_FIXED_NOREPLACE_ 0x100000
 
 /* The stubs and the thread areas: the client must not unmap or replace
@@ -139,8 +140,8 @@ int tl_special_before(struct tl_frame *f, struct tl_special *sp)
             f->rax = (uint64_t)-12; /* ENOMEM */
             return 1;
         }
-        if (!(f->rdx & PROT_EXEC) || (long)f->r8 < 0 || (f->r10 & MAP_TYPE) != MAP_PRIVATE)
-            return 0;
+        if (!(f->rdx & PROT_EXEC) || (long)f->r8 < 0 || (f->r10 & (MAP_TYPE | MAP_ANONYMOUS_)) != MAP_PRIVATE)
+            return 0; /* anonymous code has no file to plan from: the backstop catches its calls */
         sp->kind = SP_MMAP;
         return 1;
     case TL_NR_munmap:
@@ -176,13 +177,13 @@ int tl_special_before(struct tl_frame *f, struct tl_special *sp)
 
 struct rewrite_args {
     uint64_t addr, len, offset;
-    int fd;
+    int fd, prot;
 };
 
 static void host_rewrite(void *p)
 {
     struct rewrite_args *a = p;
-    tl_gate.host.rewrite_mapping(a->addr, a->len, a->fd, a->offset);
+    tl_gate.host.rewrite_mapping(a->addr, a->len, a->fd, a->offset, a->prot);
 }
 
 static void fork_child(struct tl_thread_block *tb)
@@ -292,6 +293,7 @@ int tl_special_call(struct tl_thread_block *tb, struct tl_frame *f, struct tl_sp
         a.len = f->rsi;
         a.fd = sp->kind == SP_MMAP ? (int)f->r8 : -1;
         a.offset = sp->kind == SP_MMAP ? f->r9 : 0;
+        a.prot = sp->kind == SP_MMAP ? (int)f->rdx : -1;
         tl_gate_call_host(host_rewrite, &a);
         return 1;
     }

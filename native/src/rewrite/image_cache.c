@@ -110,7 +110,7 @@ int tl_image_cache_map(const struct tl_image_mapping *m, struct tl_patch *out, s
         h.stub_size > m->base || h.stub_off & 4095 || h.stub_off + h.stub_size > (uint64_t)cst.st_size)
         goto miss;
     table = h.nsites * sizeof *sites;
-    sites = malloc(table);
+    sites = tl_site_map_room((uint32_t)h.nsites); /* read in place: no copy */
     if (!sites || pread(fd, sites, table, (off_t)(hdr_at + sizeof h)) != (ssize_t)table)
         goto miss;
     uint64_t stub_lo = m->base - h.stub_size;
@@ -141,7 +141,6 @@ int tl_image_cache_map(const struct tl_image_mapping *m, struct tl_patch *out, s
     counts->found = h.found, counts->unpatchable = h.unpatchable, counts->swept = h.swept;
     return 0;
 miss:
-    free(sites);
     close(fd);
     return -1;
 }

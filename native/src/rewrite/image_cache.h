@@ -28,8 +28,8 @@ struct tl_image_mapping {
 };
 
 /* Maps the cached image of `m` over its range and its stubs right below
- * m->base. Returns 0 with *out filled (sites as runtime addresses, caller
- * frees) and the plan's counts (found, unpatchable, swept; no sites) in
+ * m->base. Returns 0 with *out filled (sites as runtime addresses, in the
+ * site map's room, unpublished) and the plan's counts (found, unpatchable, swept; no sites) in
  * *counts, or -1 with the original mapping in place. */
 int tl_image_cache_map(const struct tl_image_mapping *m, struct tl_patch *out, struct tl_plan *counts);
 

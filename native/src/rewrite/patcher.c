@@ -196,10 +196,9 @@ int tl_patch_sites(const struct tl_plan *plan, uint64_t bias, uint64_t lo, uint6
         return -1;
     uint8_t *p = area;
     size_t patched = 0;
-    struct tl_patched_site *map = calloc(n, sizeof *map);
+    struct tl_patched_site *map = tl_site_map_room((uint32_t)n);
     uint64_t page_lo = lo & ~4095ul, page_hi = (hi + 4095) & ~4095ul;
     if (!map || mprotect((void *)page_lo, page_hi - page_lo, PROT_READ | PROT_WRITE) != 0) {
-        free(map);
         munmap(area, size);
         return -1;
     }

@@ -10,7 +10,7 @@
 
 /* What patching one mapped range did. */
 struct tl_patch {
-    struct tl_patched_site *sites; /* malloc'd, sorted by start; NULL if none */
+    struct tl_patched_site *sites; /* in the site map's room (unpublished), by start */
     size_t patched;                /* entries in sites */
     uint64_t stub_lo, stub_hi;     /* the stub area */
 };
@@ -21,7 +21,7 @@ struct tl_patch {
  * below `stubs_below` if that space is free (0: anywhere in reach). Sites
  * whose bytes differ from the plan are left alone. Returns 0 (with
  * out->patched possibly 0), or -1 if nothing could be patched. The caller
- * registers the sites (tl_site_map_add) and frees out->sites. */
+ * publishes the sites (tl_site_map_publish). */
 int tl_patch_sites(const struct tl_plan *plan, uint64_t bias, uint64_t lo, uint64_t hi, int prot,
                    uint64_t stubs_below, struct tl_patch *out);
 

@@ -62,11 +62,10 @@ static void rewrite_image(const struct tl_elf_image *img, const char *name, stru
         }
     }
     if (patch.stub_lo)
-        tl_site_map_add(lo, hi, patch.sites, (uint32_t)patch.patched, patch.stub_lo, patch.stub_hi);
+        tl_site_map_publish(lo, hi, (uint32_t)patch.patched, patch.stub_lo, patch.stub_hi);
     if (debug)
         fprintf(stderr, "trapline: rewrite %s sites=%zu patched=%zu backstop=%zu swept=%zu cache=%s image=%s\n",
                 name, plan.found, patch.patched, plan.found - patch.patched, plan.swept, hit ? "hit" : "miss", image);
-    free(patch.sites);
     tl_plan_free(&plan);
 }
 
@@ -159,11 +158,23 @@ static int lookup_mapping(uint64_t addr, char *path, size_t size, uint64_t *star
     return found;
 }
 
-void tl_rewrite_mapping(uint64_t addr, uint64_t len, int fd, uint64_t offset)
+void tl_rewrite_mapping(uint64_t addr, uint64_t len, int fd, uint64_t offset, int prot)
 {
     char path[4096];
     uint64_t start, end, off;
-    int prot;
+    if (fd >= 0 && prot >= 0) {
+        /* A fresh mmap of a file: everything is known but the name, and
+         * /proc/self/maps is costly to read (the kernel prints every
+         * mapping). */
+        char link[64];
+        snprintf(link, sizeof link, "/proc/thread-self/fd/%d", fd); /* see lookup_mapping */
+        ssize_t n = readlink(link, path, sizeof path - 1);
+        if (n <= 0)
+            return;
+        path[n] = 0;
+        tl_rewrite_file_mapping(path, fd, addr, (len + 4095) & ~4095ul, offset, prot);
+        return;
+    }
     if (!lookup_mapping(addr, path, sizeof path, &start, &end, &off, &prot) || !(prot & PROT_EXEC))
         return;
     if (end > addr + len)

@@ -16,8 +16,9 @@ void tl_rewrite_file_mapping(const char *name, int fd, uint64_t addr, uint64_t l
 /* Rewrites an object that exists only in memory (the vDSO). */
 void tl_rewrite_memory_image(const char *name, uint64_t base, size_t size, int prot);
 
-/* The host operation behind the gate's mmap/mprotect handling: fd < 0 means
- * "look the mapping up in /proc/self/maps". */
-void tl_rewrite_mapping(uint64_t addr, uint64_t len, int fd, uint64_t offset);
+/* The host operation behind the gate's mmap/mprotect handling: a file
+ * mapping just made (fd, offset and prot known), or, with fd < 0, whatever
+ * /proc/self/maps shows at addr. */
+void tl_rewrite_mapping(uint64_t addr, uint64_t len, int fd, uint64_t offset, int prot);
 
 #endif
