@@ -181,7 +181,7 @@ static uint8_t *stub_area(uint64_t below, uint64_t lo, uint64_t hi, size_t size)
 }
 
 int tl_patch_sites(const struct tl_plan *plan, uint64_t bias, uint64_t lo, uint64_t hi, int prot,
-                   uint64_t stubs_below, struct tl_patch *out)
+                   const struct tl_stub_place *place, struct tl_patch *out)
 {
     size_t n = 0;
     memset(out, 0, sizeof *out);
@@ -190,16 +190,21 @@ int tl_patch_sites(const struct tl_plan *plan, uint64_t bias, uint64_t lo, uint6
             n++;
     if (!n)
         return 0;
-    size_t size = (n * STUB_MAX + 4095) & ~4095ul;
-    uint8_t *area = stub_area(stubs_below, lo, hi, size);
+    uint64_t page_lo = lo & ~4095ul, page_hi = (hi + 4095) & ~4095ul;
+    /* Stubs in the range's own unused room cost no mapping and no
+     * protection change of their own: the range is made writable anyway. */
+    int inside = place->room_lo >= page_lo && place->room_hi <= page_hi &&
+                 place->room_hi - place->room_lo >= n * STUB_MAX;
+    size_t size = inside ? place->room_hi - place->room_lo : (n * STUB_MAX + 4095) & ~4095ul;
+    uint8_t *area = inside ? (uint8_t *)place->room_lo : stub_area(place->below, lo, hi, size);
     if (!area)
         return -1;
     uint8_t *p = area;
     size_t patched = 0;
     struct tl_patched_site *map = tl_site_map_room((uint32_t)n);
-    uint64_t page_lo = lo & ~4095ul, page_hi = (hi + 4095) & ~4095ul;
     if (!map || mprotect((void *)page_lo, page_hi - page_lo, PROT_READ | PROT_WRITE) != 0) {
-        munmap(area, size);
+        if (!inside)
+            munmap(area, size);
         return -1;
     }
     populate_patched_pages(plan, bias, lo, hi);
@@ -222,7 +227,8 @@ int tl_patch_sites(const struct tl_plan *plan, uint64_t bias, uint64_t lo, uint6
         patched++;
     }
     mprotect((void *)page_lo, page_hi - page_lo, prot);
-    mprotect(area, size, PROT_READ | PROT_EXEC);
+    if (!inside)
+        mprotect(area, size, PROT_READ | PROT_EXEC);
     out->sites = map;
     out->patched = patched;
     out->stub_lo = (uint64_t)area;

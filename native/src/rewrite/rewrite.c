@@ -34,6 +34,23 @@ static uint64_t object_base(const struct tl_elf_image *img, uint64_t bias)
     return lo == UINT64_MAX ? 0 : (lo & ~4095ul) + bias;
 }
 
+/* The unused end of a memory image's last page (the vDSO's: about 1.5 KiB),
+ * past everything its headers describe. */
+static void image_room(const struct tl_elf_image *img, uint64_t base, uint64_t hi, struct tl_stub_place *place)
+{
+    uint64_t end = img->ehdr->e_shoff + (uint64_t)img->ehdr->e_shnum * img->ehdr->e_shentsize;
+    for (unsigned i = 0; i < img->ehdr->e_phnum; i++) {
+        uint64_t e = img->phdr[i].p_offset + img->phdr[i].p_filesz;
+        if (e > end)
+            end = e;
+    }
+    end = base + ((end + 63) & ~63ul);
+    if (end < hi) {
+        place->room_lo = end;
+        place->room_hi = hi;
+    }
+}
+
 /* Rewrites [lo, hi) of an object: from its cached patched image when there
  * is one (`m` set: a file mapping), else by planning and patching. */
 static void rewrite_image(const struct tl_elf_image *img, const char *name, struct tl_image_mapping *m,
@@ -55,7 +72,10 @@ static void rewrite_image(const struct tl_elf_image *img, const char *name, stru
         hit = tl_plan_cache_load(key, &plan) == 0;
         if (!hit && tl_plan_object(img, &plan) == 0)
             tl_plan_cache_store(key, &plan); /* a failed plan (no decoder) is not kept */
-        if (tl_patch_sites(&plan, bias, lo, hi, prot, base, &patch) == 0 && m && patch.patched &&
+        struct tl_stub_place place = { 0, 0, base };
+        if (!m && !st)
+            image_room(img, base, hi, &place);
+        if (tl_patch_sites(&plan, bias, lo, hi, prot, &place, &patch) == 0 && m && patch.patched &&
             patch.stub_hi == base) {
             tl_image_cache_store(m, img->data, &patch, &plan);
             image = "stored";
