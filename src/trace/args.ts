@@ -444,11 +444,54 @@ function decodeClone3(call: Call, o: DecodeOptions): DecodedArgs {
   return { entry: [args[0]!], exit: [args[1]!], deferredSeparator: `${stored}, ` };
 }
 
+const ERESTARTSYS = 512, ERESTARTNOHAND = 514, ERESTART_RESTARTBLOCK = 516, EINTR = 4;
+
+/** Calls that get EINTR only from a restart code (for pipes and terminals:
+ *  a socket with SO_RCVTIMEO/SO_SNDTIMEO gets EINTR itself). */
+const RESTARTABLE = new Set(['read', 'write', 'readv', 'writev', 'pread64', 'pwrite64', 'preadv', 'pwritev', 'preadv2',
+  'pwritev2', 'wait4', 'waitid', 'flock', 'nanosleep', 'clock_nanosleep', 'poll', 'ppoll', 'select', 'pselect6', 'pause',
+  'rt_sigsuspend', 'futex']);
+
+/** The kernel's code for a call a signal handler interrupted, as strace
+ *  sees it at the call's exit (the program sees EINTR or a restart). */
+export function interruptedErrno(call: Call): number {
+  const a = (i: number): bigint => call.args[i] ?? 0n;
+  switch (call.name) {
+    case 'pause':
+    case 'rt_sigsuspend':
+    case 'select':
+    case 'pselect6':
+    case 'ppoll':
+      return ERESTARTNOHAND;
+    case 'poll':
+      return i32(a(2)) < 0n ? ERESTARTNOHAND : ERESTART_RESTARTBLOCK;
+    case 'nanosleep':
+      return ERESTART_RESTARTBLOCK;
+    case 'clock_nanosleep':
+      return a(1) & 1n ? ERESTARTNOHAND : ERESTART_RESTARTBLOCK; // TIMER_ABSTIME
+    case 'futex': {
+      const cmd = a(1) & 0x7fn;
+      return (cmd === 0n || cmd === 9n) && a(3) !== 0n ? ERESTART_RESTARTBLOCK : ERESTARTSYS;
+    }
+    default:
+      return ERESTARTSYS;
+  }
+}
+
 /** The result after ` = `: a number, an address, or `-1 ENOENT (...)`. */
 export function formatResult(call: Call, o: DecodeOptions): string {
   if (call.noReturn || call.result === undefined) return '?';
   const r = call.result;
-  if (isError(r)) return `-1 ${describeErrno(Number(-r))}`;
+  if (isError(r)) {
+    let e = Number(-r);
+    // The kernel returns a restart code to a call a handler interrupts;
+    // EINTR is what the program gets once the handler returned, and what
+    // trapline sees. strace shows the former.
+    const futexWait = call.name !== 'futex' || [0n, 9n].includes((call.args[1] ?? 0n) & 0x7fn);
+    if (e === EINTR && RESTARTABLE.has(call.name) && futexWait) e = interruptedErrno(call);
+    // strace shows the kernel's internal restart codes without `-1`.
+    return e >= 512 && e <= 516 ? `? ${describeErrno(e)}` : `-1 ${describeErrno(e)}`;
+  }
   switch (call.name) {
     case 'poll':
     case 'ppoll':
