@@ -274,9 +274,14 @@ export function formatArg(kind: string, i: number, call: Call, o: DecodeOptions)
     case 'utsname_out': return outStruct((b) => S.formatUtsname(b, so));
     case 'sysinfo_out': return outStruct(S.formatSysinfo);
     case 'fds_out': return outStruct(S.formatIntPair);
-    case 'pollfd_in': return struct((b) => S.formatPollfd(b, Number(u32(call.args[i + 1] ?? 0n)), so));
-    case 'iovec_in': return struct((b) => S.formatIovec(b, Number(i32(call.args[i + 1] ?? 0n))));
-    case 'iovec_out': return struct((b) => S.formatIovec(b, Number(i32(call.args[i + 1] ?? 0n))));
+    case 'pollfd_in': return struct((b) => S.formatPollfds(b, Number(u32(call.args[i + 1] ?? 0n)), arrayLimit(o), so, (n) => fd(BigInt(n), call, o)));
+    case 'timespec_inout': {
+      // The timeout as given: the exit copy holds the time left.
+      const b = call.blobs.find((x) => x.arg === i && !x.exit);
+      return v === 0n ? 'NULL' : !b || b.fault ? hex(v) : S.formatTimespec(b.data);
+    }
+    case 'iovec_in':
+    case 'iovec_out': return iovecs(call, i, o, kind === 'iovec_out');
     case 'epoll_event_in': return struct((b) => S.formatEpollEvent(b, so));
     case 'clone_args_in': return struct((b) => S.formatCloneArgs(b, so));
     case 'open_how_in': return struct((b) => S.formatOpenHow(b, so));
@@ -287,6 +292,33 @@ export function formatArg(kind: string, i: number, call: Call, o: DecodeOptions)
     case 'fcntl_arg': return fcntlArg(call, o);
     default: return hex(v);
   }
+}
+
+/** How many elements of an array strace shows: -s of them, unless -v. */
+function arrayLimit(o: DecodeOptions): number {
+  return o.verbose ? Infinity : o.stringLimit;
+}
+
+/** readv/writev's iovecs with what they point to; a readv's strings are
+ *  what it read, up to its result. */
+function iovecs(call: Call, i: number, o: DecodeOptions, out: boolean): string {
+  const count = Number(i32(call.args[i + 1] ?? 0n));
+  return withBlob(call, i, (data, b) => {
+    if (!b.iovec) return S.formatIovec(data, count);
+    const total = out ? (failed(call) || call.result === undefined ? 0n : call.result) : undefined;
+    return S.formatIovecs(S.iovElements(data), count, arrayLimit(o), o.stringLimit, total, out && failed(call),
+      (bytes, cut) => quote(bytes, { truncated: cut }));
+  });
+}
+
+/** poll's result note: the revents set, and ppoll's time left. */
+function pollNote(call: Call, o: DecodeOptions): string {
+  const so: S.StructOptions = { verbose: o.verbose, raw: o.raw };
+  const fds = call.blobs.find((b) => b.arg === 0 && b.exit && !b.fault);
+  let note = fds ? S.formatRevents(fds.data, Number(u32(call.args[1] ?? 0n)), arrayLimit(o), so) : '';
+  const left = call.name === 'ppoll' ? call.blobs.find((b) => b.arg === 2 && b.exit && !b.fault && b.data.length >= 16) : undefined;
+  if (left) note += `${note ? ', ' : ''}left ${S.formatTimespec(left.data)}`;
+  return note;
 }
 
 /** A socket option's value: an int as `[1]`, anything else as bytes. */
@@ -494,7 +526,11 @@ export function formatResult(call: Call, o: DecodeOptions): string {
   }
   switch (call.name) {
     case 'poll':
-    case 'ppoll':
+    case 'ppoll': {
+      if (r === 0n) return '0 (Timeout)';
+      const note = pollNote(call, o);
+      return note ? `${r} (${note})` : r.toString();
+    }
     case 'select':
     case 'pselect6':
       return r === 0n ? '0 (Timeout)' : r.toString();
