@@ -26,6 +26,14 @@ for (const e of table) names[e.nr] = e.name;
 //   strvec      at entry, a NULL-terminated array of strings (argv)
 //   count       at entry, the number of entries of a NULL-terminated array (envp)
 //   out_path    at exit, `result` bytes when result > 0, up to PATH_MAX (getcwd)
+//   in_iovec    at entry, args[len] iovecs (at most 256), each followed by at
+//               most -s bytes of what it points to (writev)
+//   out_iovec   at exit, the same, each element's bytes limited to what is left
+//               of `result` as strace shows them; addresses only on failure (readv)
+//   inout_array at entry, args[len] elements of `size` bytes (at most 1024), and
+//               at exit again when result > 0 (poll: events, then revents)
+//   inout_fixed at entry `size` bytes, and at exit on success again (ppoll's
+//               timeout, then the time left)
 // `len: 'next'` means the first argument after this one of kind `lenKind`
 // (default `size`); a number is that argument's index. Sizes are the x86-64
 // kernel's structs.
@@ -71,10 +79,10 @@ const captureByKind = {
   utsname_out: { mode: 'out_fixed', size: 390 },
   sysinfo_out: { mode: 'out_fixed', size: 112 },
   fds_out: { mode: 'out_fixed', size: 8 },
-  // The first element only: no mode gathers a whole array.
-  pollfd_in: { mode: 'in_fixed', size: 8 },
-  iovec_in: { mode: 'in_fixed', size: 16 },
-  iovec_out: { mode: 'out_fixed', size: 16 },
+  pollfd_in: { mode: 'inout_array', size: 8, len: 'next', lenKind: 'uint' },
+  timespec_inout: { mode: 'inout_fixed', size: 16 },
+  iovec_in: { mode: 'in_iovec', len: 'next', lenKind: 'int' },
+  iovec_out: { mode: 'out_iovec', len: 'next', lenKind: 'int' },
   epoll_event_in: { mode: 'in_fixed', size: 12 },
   // struct clone_args up to tls (CLONE_ARGS_SIZE_VER0): every caller passes at least that.
   clone_args_in: { mode: 'in_fixed', size: 64 },
@@ -83,7 +91,7 @@ const captureByKind = {
   ioctl_arg: { mode: 'out_fixed', size: 36 },
 };
 const captureModes = ['none', 'string', 'in_len', 'out_ret', 'out_len', 'in_fixed', 'out_fixed',
-  'in_lenptr', 'out_lenptr', 'strvec', 'count', 'out_path'];
+  'in_lenptr', 'out_lenptr', 'strvec', 'count', 'out_path', 'in_iovec', 'out_iovec', 'inout_array', 'inout_fixed'];
 const captureOf = (e) => (e.args ?? []).map((kind, i) => {
   const c = captureByKind[kind];
   if (!c) return null;

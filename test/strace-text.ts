@@ -23,9 +23,21 @@ export function norm(s: string): string {
     .replace(/\/\* (\d+|\?) (vars|entries) \*\//g, '/* $2 */');
 }
 
+export interface ParseOptions {
+  /** Keep signal lines (`--- SIGURG {...} ---`) as lines named `--- SIGURG`
+   *  with the siginfo as their args. */
+  signals?: boolean;
+  /** Write the pids and tids of the trace, wherever they appear in
+   *  arguments and results, as their thread names (`<-#0>`), and a pid
+   *  outside the trace that getppid returns as `PPID`. */
+  renumber?: boolean;
+}
+
 /** Parse `PID line` text, joining unfinished and resumed halves. */
-export function parseStraceText(text: string): Line[] {
+export function parseStraceText(text: string, opts: ParseOptions = {}): Line[] {
   const ids = threadIds(text);
+  const pids = new RegExp(`\\b(${[...ids.keys()].join('|')})\\b`, 'g');
+  const renumber = (s: string): string => (opts.renumber && ids.size ? s.replace(pids, (pid) => `<${ids.get(Number(pid))}>`) : s);
   const open = new Map<string, string>();
   const out: Line[] = [];
   for (const raw of text.split('\n')) {
@@ -33,6 +45,11 @@ export function parseStraceText(text: string): Line[] {
     if (!m) continue;
     const tid = ids.get(Number(m[1]))!;
     let body = m[2]!;
+    const signal = /^--- (SIG\w+) (.*) ---$/.exec(body);
+    if (signal && opts.signals) {
+      out.push({ tid, name: `--- ${signal[1]}`, args: renumber(norm(signal[2]!)), result: '' });
+      continue;
+    }
     if (body.startsWith('---') || body.startsWith('+++')) continue;
     const unfinished = / <unfinished \.\.\.>$/.exec(body);
     if (unfinished) {
@@ -47,7 +64,9 @@ export function parseStraceText(text: string): Line[] {
     const call = /^(\w+)\((.*)\)\s+= (.*)$/.exec(body);
     if (!call) continue;
     // strace's own `(flags ...)` and `([{fd=..., revents=...}])` notes stay in the result.
-    out.push({ tid, name: call[1]!, args: norm(call[2]!.replace(/, {2}$/, '')), result: norm(call[3]!.replace(/ <[\d.]+>$/, '')) });
+    let result = renumber(norm(call[3]!.replace(/ <[\d.]+>$/, '')));
+    if (opts.renumber && call[1] === 'getppid' && /^\d+$/.test(result)) result = 'PPID';
+    out.push({ tid, name: call[1]!, args: renumber(norm(call[2]!.replace(/, {2}$/, ''))), result });
   }
   return out;
 }

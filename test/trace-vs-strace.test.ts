@@ -78,6 +78,14 @@ function strace(argv: string[], extra: string[]): string {
   return readFileSync(out, 'utf8');
 }
 
+/** strace without -f (no pid column): the file it wrote. */
+function straceTo(argv: string[], extra: string[]): string {
+  const out = path.join(dir, `strace-${Math.random().toString(36).slice(2)}.txt`);
+  const r = run('strace', [...extra, '-o', out, '--', ...argv], { extraEnv: stableEnv, cwd: dir });
+  assert.equal(r.status, 0, r.stderr);
+  return out;
+}
+
 function trapline(cmd: string, args: string[], argv: string[]): RunResult {
   return run(process.execPath, [cliJs, cmd, ...args, '--', ...argv], { extraEnv: stableEnv, cwd: dir, timeoutMs: 60_000 });
 }
@@ -114,6 +122,25 @@ test('signal lines: a signal for a handler shows as strace shows it', (t) => {
   const ours = signalLines(readFileSync(out, 'utf8'));
   assert.deepEqual(ours, signalLines(strace(argv, [])));
   assert.deepEqual(ours, [`--- SIGUSR1 {si_signo=SIGUSR1, si_code=SI_USER, si_pid=PID, si_uid=${process.getuid?.() ?? 0}} ---`]);
+});
+
+test('iovecs and pollfds: every element, as strace prints them, with -s and -v', (t) => {
+  if (missing) return t.skip(`native capture missing: ${missing}`);
+  if (!haveStrace) return t.skip('strace is not installed');
+  const argv = [testProgram('iovec_poll'), path.join(dir, 'iovec-scratch')];
+  if (!existsSync(argv[0]!)) return t.skip('iovec_poll is not built');
+  // Only stack addresses and the time ppoll left differ between runs.
+  const lines = (text: string): string[] =>
+    text.split('\n').filter((l) => /^(readv|writev|preadv|pwritev|poll|ppoll)\(/.test(l))
+      .map((l) => l.replace(/0x7ff[0-9a-f]+/g, 'ADDR').replace(/left \{tv_sec=\d+, tv_nsec=\d+\}/, 'left {...}'));
+  for (const opts of [[], ['-s', '8'], ['-v', '-s', '8'], ['-v']]) {
+    const want = lines(readFileSync(straceTo(argv, opts), 'utf8'));
+    assert.equal(want.length, 15, `strace ${opts.join(' ')}: ${want.length} lines`);
+    const out = path.join(dir, 'iovec-trace.txt');
+    const r = trapline('trace', [...opts, '-o', out], argv);
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(lines(readFileSync(out, 'utf8')), want, `trace ${opts.join(' ')}`);
+  }
 });
 
 test('trace -c counts what strace -c counts', (t) => {

@@ -18,6 +18,9 @@ export interface BlobSpec {
   words?: Array<[string, number | string]>;
   /** argv-style strings (strvec). */
   strings?: string[];
+  /** An IOVEC blob: iovecs, each with the bytes kept of what it points to
+   *  (`text`, latin1), or unreadable (`fault`). */
+  iovecs?: Array<{ base: number | string; len: number; text?: string; fault?: boolean }>;
 }
 
 export type RecordSpec =
@@ -39,6 +42,17 @@ const DEFAULT_PID = 1000;
 const big = (v: number | string): bigint => BigInt(v);
 
 function blobData(b: BlobSpec): Buffer {
+  if (b.iovecs !== undefined) {
+    return Buffer.concat(b.iovecs.map((e) => {
+      const data = Buffer.from(e.text ?? '', 'latin1');
+      const head = Buffer.alloc(24);
+      head.writeBigUInt64LE(BigInt.asUintN(64, big(e.base)), 0);
+      head.writeBigUInt64LE(BigInt(e.len), 8);
+      head.writeUInt32LE(data.length, 16);
+      head.writeUInt32LE(e.fault ? 1 : 0, 20);
+      return Buffer.concat([head, data, Buffer.alloc((8 - (data.length % 8)) % 8)]);
+    }));
+  }
   if (b.text !== undefined) return Buffer.from(b.text, 'latin1');
   if (b.cstr !== undefined) return Buffer.from(b.cstr + '\0', 'latin1');
   if (b.hex !== undefined) return Buffer.from(b.hex.replace(/\s+/g, ''), 'hex');
@@ -64,7 +78,7 @@ function blobs(specs: BlobSpec[] | undefined): Buffer {
     const data = blobData(b);
     const head = Buffer.alloc(8);
     head.writeUInt8(b.arg, 0);
-    head.writeUInt8((b.exit ? 1 : 0) | (b.truncated ? 2 : 0) | (b.fault ? 4 : 0) | (b.strvec ? 8 : 0) | (b.count ? 16 : 0), 1);
+    head.writeUInt8((b.exit ? 1 : 0) | (b.truncated ? 2 : 0) | (b.fault ? 4 : 0) | (b.strvec ? 8 : 0) | (b.count ? 16 : 0) | (b.iovecs ? 32 : 0), 1);
     head.writeUInt32LE(b.fault ? 0 : data.length, 4);
     out.push(head, b.fault ? Buffer.alloc(0) : data, Buffer.alloc((8 - (data.length % 8)) % 8 * (b.fault ? 0 : 1)));
   }

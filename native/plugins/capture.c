@@ -14,7 +14,7 @@
  * What is written:
  * - calls that may block (tl_syscall_may_block), never return (exit,
  *   exit_group, execve, rt_sigreturn) or hand the kernel memory it may
- *   rewrite (in_fixed, in_lenptr): SYSCALL_ENTER before the call, committed
+ *   rewrite (in_fixed, in_lenptr, inout_*): SYSCALL_ENTER before the call, committed
  *   at once so readers show it live, and SYSCALL_EXIT after it;
  * - every other call: one SYSCALL record after it, its entry-side memory
  *   (paths, write buffers) read then, unchanged by the kernel;
@@ -591,9 +591,20 @@ static void plan_calls(uint32_t ring_size)
             case TL_CAPTURE_COUNT:
                 data = 8;
                 break;
+            case TL_CAPTURE_IN_IOVEC:
+            case TL_CAPTURE_OUT_IOVEC:
+                data = (uint64_t)TL_CAPTURE_IOV_CAP * (sizeof(struct tl_trace_iov) + tl_capture_align8(hot.string_limit));
+                break;
+            case TL_CAPTURE_INOUT_ARRAY:
+                data = (uint64_t)TL_CAPTURE_ARRAY_CAP * c->size;
+                break;
+            case TL_CAPTURE_INOUT_FIXED:
+                data = c->size;
+                break;
             }
             /* Memory the kernel may rewrite is read before the call. */
-            if (c->mode == TL_CAPTURE_IN_FIXED || c->mode == TL_CAPTURE_IN_LENPTR)
+            if (c->mode == TL_CAPTURE_IN_FIXED || c->mode == TL_CAPTURE_IN_LENPTR ||
+                c->mode == TL_CAPTURE_INOUT_ARRAY || c->mode == TL_CAPTURE_INOUT_FIXED)
                 set_bit(hot.enter_first, nr);
             b += sizeof(struct tl_trace_blob) + tl_capture_align8(data);
             any = 1;

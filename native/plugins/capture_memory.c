@@ -113,6 +113,48 @@ static unsigned char *put_count(unsigned char *w, unsigned arg, uint64_t vec)
     return d + 8;
 }
 
+/* An iovec array and, after each element, what it points to: at most -s
+ * bytes of each, and of all together at most `total` (a readv's result). */
+static unsigned char *put_iovecs(unsigned char *w, const unsigned char *end, unsigned arg, unsigned flags,
+                                 uint64_t vec, uint64_t count, uint64_t total)
+{
+    unsigned char *d0 = w + sizeof(struct tl_trace_blob), *d = d0;
+    flags |= TL_TRACE_BLOB_IOVEC;
+    if (count > TL_CAPTURE_IOV_CAP)
+        count = TL_CAPTURE_IOV_CAP, flags |= TL_TRACE_BLOB_TRUNCATED;
+    for (uint64_t i = 0; i < count; i++) {
+        struct tl_trace_iov *e = (struct tl_trace_iov *)d;
+        if ((uint64_t)(end - d) < sizeof *e) {
+            flags |= TL_TRACE_BLOB_TRUNCATED;
+            break;
+        }
+        if (host->copy_from_client(e, (const void *)(vec + 16 * i), 16)) {
+            if (!i)
+                return tl_capture_blob(w, arg, (flags & TL_TRACE_BLOB_EXIT) | TL_TRACE_BLOB_FAULT, 0);
+            flags |= TL_TRACE_BLOB_TRUNCATED;
+            break;
+        }
+        /* As strace: each element shows what is left of the total. */
+        uint64_t n = e->len < total ? e->len : total;
+        total -= n;
+        uint64_t left = ((uint64_t)(end - d) - sizeof *e) & ~7ull;
+        if (n > string_limit)
+            n = string_limit;
+        if (n > left)
+            n = left;
+        e->kept = (uint32_t)n;
+        e->flags = 0;
+        if (n && host->copy_from_client(e + 1, (const void *)e->base, n)) {
+            e->kept = 0;
+            e->flags = TL_TRACE_IOV_FAULT;
+            n = 0;
+        }
+        d = tl_capture_pad((unsigned char *)(e + 1), (uint32_t)n);
+    }
+    tl_capture_blob(w, arg, flags, (uint32_t)(d - d0));
+    return d;
+}
+
 /* The memory of call's pointer arguments, per tl_syscall_capture. */
 unsigned char *tl_capture_blobs(unsigned char *w, const unsigned char *end, const struct trapline_syscall *c,
                                 int sides)
@@ -150,6 +192,16 @@ unsigned char *tl_capture_blobs(unsigned char *w, const unsigned char *end, cons
             case TL_CAPTURE_COUNT:
                 w = put_count(w, i, a);
                 break;
+            case TL_CAPTURE_IN_IOVEC:
+                w = put_iovecs(w, end, i, 0, a, len, ~0ull);
+                break;
+            case TL_CAPTURE_INOUT_ARRAY:
+            case TL_CAPTURE_INOUT_FIXED: {
+                uint64_t n = cap[i].mode == TL_CAPTURE_INOUT_FIXED ? 1 : len;
+                uint64_t most = (uint64_t)TL_CAPTURE_ARRAY_CAP * cap[i].size;
+                w = tl_capture_bytes(w, end, i, 0, a, n * cap[i].size, most);
+                break;
+            }
             }
         }
         if (sides & TL_CAPTURE_EXIT_SIDE) {
@@ -177,6 +229,20 @@ unsigned char *tl_capture_blobs(unsigned char *w, const unsigned char *end, cons
                 w = tl_capture_bytes(w, end, i, x, a, n, TL_CAPTURE_LENPTR_CAP);
                 break;
             }
+            case TL_CAPTURE_OUT_IOVEC:
+                /* After a failure strace shows the iovecs' addresses only. */
+                w = put_iovecs(w, end, i, x, a, len, ok ? (uint64_t)res : 0);
+                break;
+            case TL_CAPTURE_INOUT_ARRAY:
+                /* poll's revents: only when some are set. */
+                if (ok && res > 0)
+                    w = tl_capture_bytes(w, end, i, x, a, len * cap[i].size,
+                                         (uint64_t)TL_CAPTURE_ARRAY_CAP * cap[i].size);
+                break;
+            case TL_CAPTURE_INOUT_FIXED:
+                if (ok)
+                    w = tl_capture_bytes(w, end, i, x, a, cap[i].size, cap[i].size);
+                break;
             }
         }
     }

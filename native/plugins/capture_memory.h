@@ -10,6 +10,8 @@
 #define TL_CAPTURE_PATH_CAP 4096   /* paths are never cut below PATH_MAX */
 #define TL_CAPTURE_STRVEC_CAP 8192 /* argv: whole strings up to this many bytes */
 #define TL_CAPTURE_LENPTR_CAP 256  /* socklen_t-sized structures */
+#define TL_CAPTURE_IOV_CAP 256     /* iovecs of a readv/writev (IOV_MAX is 1024) */
+#define TL_CAPTURE_ARRAY_CAP 1024  /* elements of an array (pollfds) */
 
 enum { TL_CAPTURE_ENTRY_SIDE = 1, TL_CAPTURE_EXIT_SIDE = 2 };
 

@@ -6,15 +6,28 @@
 // a self-pipe that the loop drains, and sometimes siglongjmp out; a
 // blocking read relies on SA_RESTART. Prints only invariants, so a run
 // under trapline can be compared with a native one.
-// Usage: sig_harness [ITERATIONS] [SEED]
+//
+// With `sync` the same handlers get signals only where the kernel delivers
+// them at a fixed point of the program, so that two runs make the same
+// calls and show the same signal lines in the same places (a trace can then
+// be compared with strace's, test/trace-signals.test.ts): SIGURG sent to
+// itself, SIGALRM from a timer while SIGALRM is blocked, taken in
+// sigsuspend, sometimes left by siglongjmp, sometimes with SIGURG nested in
+// its handler, SIGCHLD held until the child is reaped, and a blocking read
+// that a helper interrupts (it waits until the read blocks) and SA_RESTART
+// restarts.
+// Usage: sig_harness [ITERATIONS] [SEED] [sync]
 #include <errno.h>
 #include <fcntl.h>
+#include <link.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -50,6 +63,29 @@ static void load_maps(void)
 			code[ncode++] = (struct range){ lo, hi };
 	}
 	fclose(f);
+}
+
+/* The same code ranges without a system call (the sync mode's trace must
+ * not depend on what /proc/self/maps holds, which trapline's own mappings
+ * change): every loaded object's executable segments, the vDSO included. */
+static int add_object(struct dl_phdr_info *info, size_t size, void *data)
+{
+	(void)size, (void)data;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		if (ph->p_type == PT_LOAD && (ph->p_flags & PF_X) && ncode < 64)
+			code[ncode++] = (struct range){ info->dlpi_addr + ph->p_vaddr,
+							info->dlpi_addr + ph->p_vaddr + ph->p_memsz };
+	}
+	return 0;
+}
+
+static void load_objects(void)
+{
+	char here;
+	dl_iterate_phdr(add_object, NULL);
+	/* main's frame is near the stack's top: below it the stack may grow. */
+	stack_range = (struct range){ (uintptr_t)&here - (8 << 20), (uintptr_t)&here + (1 << 20) };
 }
 
 static int in(const struct range *r, uintptr_t a)
@@ -103,11 +139,16 @@ static void on_alarm(int sig, siginfo_t *si, void *ctx)
 	}
 }
 
+/* Shared with the sync mode's helpers: SIGURG handlers run so far. */
+static volatile unsigned *urg_ack;
+
 static void on_urg(int sig, siginfo_t *si, void *ctx)
 {
 	(void)si;
 	check(ctx, 1);
 	urgs++;
+	if (urg_ack)
+		++*urg_ack;
 	note(sig);
 }
 
@@ -132,12 +173,116 @@ static void install(int sig, void (*fn)(int, siginfo_t *, void *), int flags)
 	sigaction(sig, &sa, NULL);
 }
 
+/* The syscall pid is in, per /proc/PID/syscall; -1 while it runs. */
+static int syscall_of(pid_t pid)
+{
+	char path[64], buf[32] = "";
+	snprintf(path, sizeof path, "/proc/%d/syscall", (int)pid);
+	int fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -2;
+	ssize_t r = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	return r > 0 && buf[0] >= '0' && buf[0] <= '9' ? atoi(buf) : -1;
+}
+
+static void drain(long *drained)
+{
+	char buf[64];
+	ssize_t r;
+	while ((r = read(self_pipe[0], buf, sizeof buf)) > 0)
+		*drained += r;
+}
+
+static volatile sig_atomic_t nest_armed;
+
+static void on_alarm_sync(int sig, siginfo_t *si, void *ctx)
+{
+	on_alarm(sig, si, ctx);
+	if (nest_armed) {
+		nest_armed = 0;
+		kill(getpid(), SIGURG); /* handled at once, on the alternate stack */
+	}
+}
+
+static int run_sync(long n)
+{
+	long reads_ok = 0, drained = 0, suspends = 0;
+	sigset_t held, all_but_alrm;
+	sigemptyset(&held);
+	sigaddset(&held, SIGALRM);
+	sigaddset(&held, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &held, &all_but_alrm);
+	install(SIGALRM, on_alarm_sync, 0);
+	urg_ack = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (urg_ack == MAP_FAILED)
+		return 2;
+	pid_t self = getpid();
+	for (long i = 0; i < n; i++) {
+		kill(self, SIGURG);
+		struct itimerval it = { { 0, 0 }, { 0, 100 } };
+		setitimer(ITIMER_REAL, &it, NULL);
+		nest_armed = i % 3 == 1;
+		if (sigsetjmp(env, 1) == 0) {
+			jump_armed = i % 4 == 2;
+			sigsuspend(&all_but_alrm); /* returns by the handler: EINTR */
+			suspends++;
+		}
+		jump_armed = 0;
+		if (i % 2 == 0) {
+			pid_t child = fork();
+			if (child == 0)
+				_exit(0);
+			waitpid(child, NULL, 0);
+			/* The pending SIGCHLD comes as this returns. */
+			sigprocmask(SIG_UNBLOCK, &held, NULL);
+			sigprocmask(SIG_BLOCK, &held, NULL);
+		}
+		if (i % 4 == 3) {
+			pid_t helper = fork();
+			if (helper == 0) {
+				/* How often it polls depends on timing: a name for
+				 * the tests to know it by. */
+				prctl(PR_SET_NAME, "harness-poller");
+				/* Interrupt the parent's read only once it blocks in it. */
+				while (syscall_of(self) != SYS_read)
+					usleep(200);
+				unsigned seen = *urg_ack;
+				kill(self, SIGURG);
+				/* The data comes once the handler ran: else the read
+				 * might find it before the signal interrupts it. */
+				for (int k = 0; k < 20000 && *urg_ack == seen; k++)
+					usleep(100);
+				if (write(data_pipe[1], "d", 1) != 1)
+					_exit(1);
+				_exit(0);
+			}
+			char c;
+			if (read(data_pipe[0], &c, 1) == 1)
+				reads_ok++;
+			waitpid(helper, NULL, 0);
+			sigprocmask(SIG_UNBLOCK, &held, NULL);
+			sigprocmask(SIG_BLOCK, &held, NULL);
+		}
+		drain(&drained);
+	}
+	printf("harness: sync iterations=%ld reads=%ld suspends=%ld bad_rip=%d bad_rsp=%d alarms=%d urgs=%d "
+	       "chlds=%d jumps=%d drained=%ld\n",
+	       n, reads_ok, suspends, (int)bad_rip, (int)bad_rsp, (int)alarms, (int)urgs, (int)chlds, (int)jumps,
+	       drained);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	long n = argc > 1 ? atol(argv[1]) : 10000;
 	unsigned seed = argc > 2 ? (unsigned)atoi(argv[2]) : 1;
+	int sync = argc > 3 && !strcmp(argv[3], "sync");
 	srand(seed);
-	load_maps();
+	if (sync)
+		load_objects();
+	else
+		load_maps();
 	size_t alt_size = 1 << 16;
 	alt = malloc(alt_size);
 	alt_range = (struct range){ (uintptr_t)alt, (uintptr_t)alt + alt_size };
@@ -150,6 +295,8 @@ int main(int argc, char **argv)
 	install(SIGALRM, on_alarm, 0);
 	install(SIGURG, on_urg, SA_ONSTACK);
 	install(SIGCHLD, on_chld, 0);
+	if (sync)
+		return run_sync(n);
 
 	pid_t parent = getpid();
 	pid_t urger = fork();

@@ -274,9 +274,14 @@ export function formatArg(kind: string, i: number, call: Call, o: DecodeOptions)
     case 'utsname_out': return outStruct((b) => S.formatUtsname(b, so));
     case 'sysinfo_out': return outStruct(S.formatSysinfo);
     case 'fds_out': return outStruct(S.formatIntPair);
-    case 'pollfd_in': return struct((b) => S.formatPollfd(b, Number(u32(call.args[i + 1] ?? 0n)), so));
-    case 'iovec_in': return struct((b) => S.formatIovec(b, Number(i32(call.args[i + 1] ?? 0n))));
-    case 'iovec_out': return struct((b) => S.formatIovec(b, Number(i32(call.args[i + 1] ?? 0n))));
+    case 'pollfd_in': return struct((b) => S.formatPollfds(b, Number(u32(call.args[i + 1] ?? 0n)), arrayLimit(o), so, (n) => fd(BigInt(n), call, o)));
+    case 'timespec_inout': {
+      // The timeout as given: the exit copy holds the time left.
+      const b = call.blobs.find((x) => x.arg === i && !x.exit);
+      return v === 0n ? 'NULL' : !b || b.fault ? hex(v) : S.formatTimespec(b.data);
+    }
+    case 'iovec_in':
+    case 'iovec_out': return iovecs(call, i, o, kind === 'iovec_out');
     case 'epoll_event_in': return struct((b) => S.formatEpollEvent(b, so));
     case 'clone_args_in': return struct((b) => S.formatCloneArgs(b, so));
     case 'open_how_in': return struct((b) => S.formatOpenHow(b, so));
@@ -287,6 +292,33 @@ export function formatArg(kind: string, i: number, call: Call, o: DecodeOptions)
     case 'fcntl_arg': return fcntlArg(call, o);
     default: return hex(v);
   }
+}
+
+/** How many elements of an array strace shows: -s of them, unless -v. */
+function arrayLimit(o: DecodeOptions): number {
+  return o.verbose ? Infinity : o.stringLimit;
+}
+
+/** readv/writev's iovecs with what they point to; a readv's strings are
+ *  what it read, up to its result. */
+function iovecs(call: Call, i: number, o: DecodeOptions, out: boolean): string {
+  const count = Number(i32(call.args[i + 1] ?? 0n));
+  return withBlob(call, i, (data, b) => {
+    if (!b.iovec) return S.formatIovec(data, count);
+    const total = out ? (failed(call) || call.result === undefined ? 0n : call.result) : undefined;
+    return S.formatIovecs(S.iovElements(data), count, arrayLimit(o), o.stringLimit, total, out && failed(call),
+      (bytes, cut) => quote(bytes, { truncated: cut }));
+  });
+}
+
+/** poll's result note: the revents set, and ppoll's time left. */
+function pollNote(call: Call, o: DecodeOptions): string {
+  const so: S.StructOptions = { verbose: o.verbose, raw: o.raw };
+  const fds = call.blobs.find((b) => b.arg === 0 && b.exit && !b.fault);
+  let note = fds ? S.formatRevents(fds.data, Number(u32(call.args[1] ?? 0n)), arrayLimit(o), so) : '';
+  const left = call.name === 'ppoll' ? call.blobs.find((b) => b.arg === 2 && b.exit && !b.fault && b.data.length >= 16) : undefined;
+  if (left) note += `${note ? ', ' : ''}left ${S.formatTimespec(left.data)}`;
+  return note;
 }
 
 /** A socket option's value: an int as `[1]`, anything else as bytes. */
@@ -444,14 +476,61 @@ function decodeClone3(call: Call, o: DecodeOptions): DecodedArgs {
   return { entry: [args[0]!], exit: [args[1]!], deferredSeparator: `${stored}, ` };
 }
 
+const ERESTARTSYS = 512, ERESTARTNOHAND = 514, ERESTART_RESTARTBLOCK = 516, EINTR = 4;
+
+/** Calls that get EINTR only from a restart code (for pipes and terminals:
+ *  a socket with SO_RCVTIMEO/SO_SNDTIMEO gets EINTR itself). */
+const RESTARTABLE = new Set(['read', 'write', 'readv', 'writev', 'pread64', 'pwrite64', 'preadv', 'pwritev', 'preadv2',
+  'pwritev2', 'wait4', 'waitid', 'flock', 'nanosleep', 'clock_nanosleep', 'poll', 'ppoll', 'select', 'pselect6', 'pause',
+  'rt_sigsuspend', 'futex']);
+
+/** The kernel's code for a call a signal handler interrupted, as strace
+ *  sees it at the call's exit (the program sees EINTR or a restart). */
+export function interruptedErrno(call: Call): number {
+  const a = (i: number): bigint => call.args[i] ?? 0n;
+  switch (call.name) {
+    case 'pause':
+    case 'rt_sigsuspend':
+    case 'select':
+    case 'pselect6':
+    case 'ppoll':
+      return ERESTARTNOHAND;
+    case 'poll':
+      return i32(a(2)) < 0n ? ERESTARTNOHAND : ERESTART_RESTARTBLOCK;
+    case 'nanosleep':
+      return ERESTART_RESTARTBLOCK;
+    case 'clock_nanosleep':
+      return a(1) & 1n ? ERESTARTNOHAND : ERESTART_RESTARTBLOCK; // TIMER_ABSTIME
+    case 'futex': {
+      const cmd = a(1) & 0x7fn;
+      return (cmd === 0n || cmd === 9n) && a(3) !== 0n ? ERESTART_RESTARTBLOCK : ERESTARTSYS;
+    }
+    default:
+      return ERESTARTSYS;
+  }
+}
+
 /** The result after ` = `: a number, an address, or `-1 ENOENT (...)`. */
 export function formatResult(call: Call, o: DecodeOptions): string {
   if (call.noReturn || call.result === undefined) return '?';
   const r = call.result;
-  if (isError(r)) return `-1 ${describeErrno(Number(-r))}`;
+  if (isError(r)) {
+    let e = Number(-r);
+    // The kernel returns a restart code to a call a handler interrupts;
+    // EINTR is what the program gets once the handler returned, and what
+    // trapline sees. strace shows the former.
+    const futexWait = call.name !== 'futex' || [0n, 9n].includes((call.args[1] ?? 0n) & 0x7fn);
+    if (e === EINTR && RESTARTABLE.has(call.name) && futexWait) e = interruptedErrno(call);
+    // strace shows the kernel's internal restart codes without `-1`.
+    return e >= 512 && e <= 516 ? `? ${describeErrno(e)}` : `-1 ${describeErrno(e)}`;
+  }
   switch (call.name) {
     case 'poll':
-    case 'ppoll':
+    case 'ppoll': {
+      if (r === 0n) return '0 (Timeout)';
+      const note = pollNote(call, o);
+      return note ? `${r} (${note})` : r.toString();
+    }
     case 'select':
     case 'pselect6':
       return r === 0n ? '0 (Timeout)' : r.toString();

@@ -1,6 +1,7 @@
 // Records become calls: a SYSCALL_ENTER waits, per tid, for its
 // SYSCALL_EXIT; calls that never return (exit, exit_group, a successful
 // execve) are closed by the process's exit or its next image.
+import { interruptedErrno } from './args.js';
 import type { Blob, TraceRecord } from './stream.js';
 import { syscallByNr, vdsoByFn } from './syscall-table.js';
 
@@ -52,8 +53,11 @@ export class CallPairer {
   /** The events one record makes. */
   push(r: TraceRecord): CallEvent[] {
     switch (r.type) {
-      case 'syscall':
+      case 'syscall': {
+        // A call made while an entry is unanswered: that one never returned.
+        const stale = this.inFlight.get(r.tid);
         return [
+          ...(stale ? [this.close(stale)] : []),
           {
             kind: 'call',
             call: {
@@ -62,6 +66,7 @@ export class CallPairer {
             },
           },
         ];
+      }
       case 'vdso':
         return [
           {
@@ -114,8 +119,22 @@ export class CallPairer {
         call.exitTime = r.time;
         return [{ kind: 'resume', call }];
       }
-      case 'signal':
-        return [{ kind: 'signal', pid: r.pid, tid: r.tid, time: r.time, signo: r.signo, siginfo: r.siginfo }];
+      case 'signal': {
+        // A call still open was interrupted for this handler (the kernel's
+        // restart codes, as strace shows them), or never returns.
+        const open = this.inFlight.get(r.tid);
+        const events: CallEvent[] = [];
+        if (open && !NO_RETURN.has(open.name) && !EXECS.has(open.name) && open.name !== 'rt_sigreturn') {
+          this.inFlight.delete(r.tid);
+          open.result = -BigInt(interruptedErrno(open));
+          open.exitTime = r.time;
+          events.push({ kind: 'resume', call: open });
+        } else if (open) {
+          events.push(this.close(open));
+        }
+        events.push({ kind: 'signal', pid: r.pid, tid: r.tid, time: r.time, signo: r.signo, siginfo: r.siginfo });
+        return events;
+      }
       case 'process_exit': {
         const events = this.closeWhere((c) => c.pid === r.pid);
         events.push({ kind: 'process_exit', pid: r.pid, tid: r.tid, time: r.time, status: r.status, signal: r.signal });

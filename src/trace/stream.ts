@@ -19,7 +19,7 @@ export const RecordType = {
   IMAGE_START: 6,
   SIGNAL: 7,
 } as const;
-export const BlobFlag = { EXIT: 0x01, TRUNCATED: 0x02, FAULT: 0x04, STRVEC: 0x08, COUNT: 0x10 } as const;
+export const BlobFlag = { EXIT: 0x01, TRUNCATED: 0x02, FAULT: 0x04, STRVEC: 0x08, COUNT: 0x10, IOVEC: 0x20 } as const;
 export const IMAGE_INITIAL = 1;
 
 export interface StreamHeader {
@@ -40,6 +40,8 @@ export interface Blob {
   fault: boolean;
   strvec: boolean;
   count: boolean;
+  /** iovecs, each followed by what it points to (readv, writev). */
+  iovec?: boolean;
   data: Buffer;
 }
 
@@ -133,6 +135,7 @@ function readBlobs(buf: Buffer, start: number, end: number): Blob[] {
       fault: (flags & BlobFlag.FAULT) !== 0,
       strvec: (flags & BlobFlag.STRVEC) !== 0,
       count: (flags & BlobFlag.COUNT) !== 0,
+      iovec: (flags & BlobFlag.IOVEC) !== 0,
       data: Buffer.from(buf.subarray(dataStart, dataStart + len)),
     });
     off = dataStart + ((len + 7) & ~7);

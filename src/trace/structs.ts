@@ -252,18 +252,94 @@ export function formatIntPair(b: Buffer): string {
   return `[${b.readInt32LE(0)}, ${b.readInt32LE(4)}]`;
 }
 
-/** First pollfd of `count`. */
-export function formatPollfd(b: Buffer, count: number, o: StructOptions): string {
-  if (b.length < 8) return '[...]';
-  const ev = BigInt(b.readUInt16LE(4));
-  const item = `{fd=${b.readInt32LE(0)}, events=${o.raw ? hex(ev) : flags(ev, pollEvents)}}`;
-  return `[${item}${count > 1 ? ', ...' : ''}]`;
+/** An array as strace prints it: at most `limit` elements (the -s value
+ *  unless -v), then `...` if more exist, or were not captured. */
+function array(items: string[], count: number, limit: number): string {
+  const shown = items.slice(0, Math.min(items.length, limit));
+  if (count > shown.length) shown.push('...');
+  return `[${shown.join(', ')}]`;
 }
 
-/** First iovec of `count` (no contents: capture has no gather mode). */
+/** pollfds at entry: `{fd=3, events=POLLIN}`, `{fd=-1}` for an fd poll skips. */
+export function formatPollfds(b: Buffer, count: number, limit: number, o: StructOptions, fd: (n: number) => string): string {
+  const items: string[] = [];
+  for (let i = 0; i + 8 <= b.length && i / 8 < Math.min(count, limit); i += 8) {
+    const n = b.readInt32LE(i);
+    const ev = BigInt(b.readUInt16LE(i + 4));
+    items.push(n >= 0 ? `{fd=${fd(n)}, events=${o.raw ? hex(ev) : flags(ev, pollEvents)}}` : `{fd=${fd(n)}}`);
+  }
+  return array(items, count, limit);
+}
+
+/** The pollfds with revents set, after the call, as strace's result note
+ *  (at most `limit` of them, within its 1024-byte buffer). */
+export function formatRevents(b: Buffer, count: number, limit: number, o: StructOptions): string {
+  let out = '';
+  let printed = 0;
+  for (let i = 0; i + 8 <= b.length && i / 8 < count; i += 8) {
+    const rev = BigInt(b.readUInt16LE(i + 6));
+    if (!rev) continue;
+    out += out ? ', ' : '[';
+    if (printed + 1 > limit) {
+      out += '...';
+      break;
+    }
+    const head = `{fd=${b.readInt32LE(i)}, revents=`;
+    const names = o.raw ? hex(rev) : flags(rev, pollEvents);
+    if (out.length + head.length + names.length + 1 >= 1024 - 27) {
+      out += '...';
+      break;
+    }
+    out += `${head}${names}}`;
+    printed++;
+  }
+  return out ? out + ']' : '';
+}
+
+/** First iovec of `count`: the layout of captures before IOVEC blobs. */
 export function formatIovec(b: Buffer, count: number): string {
   if (b.length < 16) return '[...]';
   return `[{iov_base=${u64(b, 0) ? hex(u64(b, 0)) : 'NULL'}, iov_len=${u64(b, 8)}}${count > 1 ? ', ...' : ''}]`;
+}
+
+/** One element of an IOVEC blob (native/src/base/trace_record.h). */
+export interface IovElement {
+  base: bigint;
+  len: bigint;
+  data: Buffer;
+  fault: boolean;
+}
+
+export function iovElements(b: Buffer): IovElement[] {
+  const out: IovElement[] = [];
+  for (let off = 0; off + 24 <= b.length; ) {
+    const kept = u32(b, off + 16);
+    out.push({ base: u64(b, off), len: u64(b, off + 8), data: b.subarray(off + 24, off + 24 + kept), fault: (u32(b, off + 20) & 1) !== 0 });
+    off += 24 + ((kept + 7) & ~7);
+  }
+  return out;
+}
+
+/** iovecs as strace prints them: each `iov_base` as a string of what is left
+ *  of `total` bytes (a readv's result; undefined for writev), or as its
+ *  address when `addresses` (a failed readv) or unreadable. */
+export function formatIovecs(elems: IovElement[], count: number, limit: number, stringLimit: number, total: bigint | undefined, addresses: boolean,
+  show: (bytes: Buffer, cut: boolean) => string): string {
+  const items: string[] = [];
+  let left = total;
+  for (const e of elems.slice(0, Math.min(count, limit))) {
+    const shown = left === undefined || e.len < left ? e.len : left;
+    if (left !== undefined) left -= shown;
+    let base: string;
+    if (e.base === 0n) base = 'NULL';
+    else if (addresses || e.fault) base = hex(e.base);
+    else {
+      const cut = BigInt(e.data.length) < shown || e.data.length > stringLimit;
+      base = show(e.data.subarray(0, stringLimit), cut);
+    }
+    items.push(`{iov_base=${base}, iov_len=${e.len}}`);
+  }
+  return array(items, count, limit);
 }
 
 export function formatEpollEvent(b: Buffer, o: StructOptions): string {

@@ -132,5 +132,18 @@ struct tl_trace_blob {
                                         (argv/envp); TRUNCATED if cut short */
 #define TL_TRACE_BLOB_COUNT 0x10     /* an 8-byte count instead of contents
                                         (envp: number of variables) */
+#define TL_TRACE_BLOB_IOVEC 0x20     /* struct tl_trace_iov elements, each
+                                        followed by the bytes it points to
+                                        (readv, writev); TRUNCATED if not
+                                        every element is there */
+
+/* One element of an IOVEC blob: the iovec, then `kept` bytes of what it
+ * points to (padded to 8). */
+struct tl_trace_iov {
+    uint64_t base, len; /* the struct iovec */
+    uint32_t kept;      /* bytes that follow */
+    uint32_t flags;     /* TL_TRACE_IOV_FAULT */
+};
+#define TL_TRACE_IOV_FAULT 1 /* base was unreadable: kept is 0 */
 
 #endif
