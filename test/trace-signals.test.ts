@@ -21,10 +21,10 @@
 // longest common subsequence by name and result; signal lines by their
 // siginfo) must all be in trapline's trace, in order. Decoded arguments must
 // be equal on >= 90% of them. Signal lines and rt_sigreturn lines are never
-// excused. Only the documented known differences are allowed
-// (trace-known-differences.json): rt_sigreturn is matched by name alone,
-// its mask and result not being known to trapline; calls whose number
-// depends on memory layout or timing (`syscalls`) may be missing, at most 2%.
+// excused; rt_sigreturn is compared like any call, its mask and restored
+// result included. Only the documented known differences are allowed
+// (trace-known-differences.json): calls whose number depends on memory
+// layout or timing (`syscalls`) may be missing, at most 2%.
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -35,9 +35,7 @@ import { byThread, callKey, lcs, parseStraceText, type Line } from './strace-tex
 const cliJs = path.join(root, 'dist', 'src', 'cli.js');
 const known = JSON.parse(readFileSync(path.join(root, 'test', 'trace-known-differences.json'), 'utf8')) as {
   syscalls: Record<string, string>;
-  nameOnly: Record<string, string>;
 };
-const nameOnly = new Set(Object.keys(known.nameOnly));
 // Signal lines and rt_sigreturn must be there: they are what this test is about.
 const excusable = new Set(Object.keys(known.syscalls).filter((n) => n !== 'rt_sigreturn'));
 const dir = tempDir('trace-signals');
@@ -45,8 +43,8 @@ const haveStrace = run('strace', ['-V']).status === 0;
 
 const parse = (text: string): Line[] => parseStraceText(text, { signals: true, renumber: true });
 const isSignal = (l: Line): boolean => l.name.startsWith('--- ');
-/** Signal lines by their siginfo; rt_sigreturn by name; calls by name and result. */
-const key = (l: Line): string => (isSignal(l) ? `${l.name} ${l.args}` : nameOnly.has(l.name) ? l.name : callKey(l));
+/** Signal lines by their siginfo; calls (rt_sigreturn included) by name and result. */
+const key = (l: Line): string => (isSignal(l) ? `${l.name} ${l.args}` : callKey(l));
 
 const show = (l: Line): string => (isSignal(l) ? `${l.name} ${l.args} ---` : `${l.name}(${l.args}) = ${l.result}`);
 
@@ -81,7 +79,6 @@ function compareSignals(strace1: readonly Line[], strace2: readonly Line[], ours
       else c.problems.push(`thread ${tid}, agreed line ${i}: strace shows \`${show(l)}\`, trapline does not`);
     });
     for (const [i, j] of pairs) {
-      if (nameOnly.has(stable[i]!.name)) continue;
       c.compared++;
       if (stable[i]!.args === mine[j]!.args) c.sameArgs++;
       else c.argDiffs.push(`thread ${tid}\nstrace:   ${stable[i]!.name}(${stable[i]!.args})\ntrapline: ${mine[j]!.name}(${mine[j]!.args})`);

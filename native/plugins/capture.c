@@ -174,10 +174,31 @@ static inline uint32_t bound(unsigned long nr)
     return bit(hot.has_capture, nr) ? bound_of[nr] : (uint32_t)SYSCALL_BOUND;
 }
 
+/* Where rt_sigreturn finds what it restores: the signal frame at the stack
+ * pointer (the handler's return popped pretcode) starts with the ucontext,
+ * whose uc_sigmask follows uc_flags, uc_link, uc_stack and the 256-byte
+ * mcontext, in which rax is the 14th register. */
+#define SIGFRAME_MASK 296
+#define SIGFRAME_RAX (40 + 13 * 8)
+#define SIGFRAME_BLOB (sizeof(struct tl_trace_blob) + 16)
+
+/* rt_sigreturn's blob: the mask and rax it restores (what strace shows as
+ * its argument and result). */
+static unsigned char *sigframe_blob(unsigned char *w, uint64_t sp)
+{
+    uint64_t v[2];
+    if (host->copy_from_client(&v[0], (const void *)(sp + SIGFRAME_MASK), 8) ||
+        host->copy_from_client(&v[1], (const void *)(sp + SIGFRAME_RAX), 8))
+        return tl_capture_blob(w, 0, TL_TRACE_BLOB_FAULT, 0);
+    w = tl_capture_blob(w, 0, 0, 16);
+    tl_memcpy(w, v, 16);
+    return w + 16;
+}
+
 static void write_enter(struct tl_ring_shm *s, struct tl_ring *r, const struct trapline_event *ev,
                         const struct trapline_syscall *c, uint64_t t)
 {
-    uint32_t max = bound((unsigned long)c->nr);
+    uint32_t max = bound((unsigned long)c->nr) + (c->nr == NR_rt_sigreturn ? SIGFRAME_BLOB : 0);
     unsigned char *p = tl_ring_reserve(s, r, max);
     if (!p)
         return stop();
@@ -189,6 +210,8 @@ static void write_enter(struct tl_ring_shm *s, struct tl_ring *r, const struct t
     unsigned char *w = (unsigned char *)(b + 1);
     if (bit(hot.has_capture, (unsigned long)c->nr))
         w = tl_capture_blobs(w, p + max, c, TL_CAPTURE_ENTRY_SIDE);
+    if (c->nr == NR_rt_sigreturn)
+        w = sigframe_blob(w, c->sp);
     finish(s, r, p, w, 1);
 }
 
@@ -293,7 +316,7 @@ static void start_image(struct tl_ring_shm *s, const struct trapline_event *ev)
     r->depth = 0;
     write_image_start(s, r, ev, initial);
     if (!initial && hot.shm) {
-        struct trapline_syscall done = { exec_nr, { 0 }, 0, 0 };
+        struct trapline_syscall done = { exec_nr, { 0 }, 0, 0, 0 };
         write_exit(s, r, ev, &done, tsc());
     }
 }

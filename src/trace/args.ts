@@ -414,6 +414,7 @@ function shownArgCount(call: Call, kinds: string[]): number {
 export function decodeArgs(call: Call, o: DecodeOptions): DecodedArgs {
   const kinds = kindsOf(call.name, call.vdso);
   if (call.name === 'clone' && !o.raw) return decodeClone(call, o);
+  if (call.name === 'rt_sigreturn') return decodeSigreturn(call, o);
   if (call.name === 'clone3') return decodeClone3(call, o);
   const n = Math.min(shownArgCount(call, kinds), kinds.length);
   const texts: string[] = [];
@@ -443,6 +444,21 @@ export function decodeArgs(call: Call, o: DecodeOptions): DecodedArgs {
   let split = kinds.slice(0, n).findIndex((k) => EXIT_KINDS.has(k));
   if (split < 0) split = texts.length;
   return { entry: texts.slice(0, split), exit: texts.slice(split) };
+}
+
+/** rt_sigreturn shows the mask it restores (from the signal frame the
+ *  capture copied); a capture without it shows nothing, as before. */
+function decodeSigreturn(call: Call, o: DecodeOptions): DecodedArgs {
+  const b = blobFor(call, 0);
+  if (!b || b.fault || b.data.length < 16) return { entry: [], exit: [] };
+  const mask = b.data.readBigUInt64LE(0);
+  return { entry: [`{mask=${o.raw ? `[${hex(mask)}]` : formatSigset(mask)}}`], exit: [] };
+}
+
+/** What rt_sigreturn restores as its result: the frame's rax. */
+export function sigreturnResult(call: Call): bigint | undefined {
+  const b = blobFor(call, 0);
+  return b && !b.fault && b.data.length >= 16 ? b.data.readBigInt64LE(8) : undefined;
 }
 
 function socketProtocol(domain: bigint, proto: bigint, o: DecodeOptions): string {

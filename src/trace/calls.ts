@@ -1,7 +1,7 @@
 // Records become calls: a SYSCALL_ENTER waits, per tid, for its
 // SYSCALL_EXIT; calls that never return (exit, exit_group, a successful
 // execve) are closed by the process's exit or its next image.
-import { interruptedErrno } from './args.js';
+import { interruptedErrno, sigreturnResult } from './args.js';
 import type { Blob, TraceRecord } from './stream.js';
 import { syscallByNr, vdsoByFn } from './syscall-table.js';
 
@@ -86,6 +86,15 @@ export class CallPairer {
           pid: r.pid, tid: r.tid, nr: r.nr, name: nameOf(r.nr), vdso: false, args: r.args, blobs: [...r.blobs],
           enterTime: r.time,
         };
+        // rt_sigreturn "returns" what its frame restores: with the frame
+        // captured it is a whole call, shown as strace shows it at its exit.
+        const restored = call.name === 'rt_sigreturn' ? sigreturnResult(call) : undefined;
+        if (restored !== undefined) {
+          call.result = restored;
+          call.exitTime = r.time;
+          events.push({ kind: 'call', call });
+          return events;
+        }
         this.inFlight.set(r.tid, call);
         events.push({ kind: 'enter', call });
         if (NO_RETURN.has(call.name)) {

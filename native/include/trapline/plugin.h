@@ -33,9 +33,10 @@ extern "C" {
 #endif
 
 /** The ABI version this header describes. A plugin reports the version it was
- *  built with in `trapline_plugin.abi_version`. trapline also runs version 1
- *  plugins (built before the `signal` hook existed); it refuses any other. */
-#define TRAPLINE_ABI_VERSION 2
+ *  built with in `trapline_plugin.abi_version`. trapline also runs plugins of
+ *  versions 1 (before the `signal` hook existed) and 2 (before
+ *  `trapline_syscall.sp`); it refuses any other. */
+#define TRAPLINE_ABI_VERSION 3
 
 /** Highest system call number plus one that trapline routes to plugins. */
 #define TRAPLINE_MAX_SYSCALLS 512
@@ -85,6 +86,8 @@ struct trapline_syscall {
     long result;     /**< the kernel's result (-errno on failure); after-hooks
                           may edit; a skipping before-hook sets it */
     uint64_t site;   /**< address just after the client's syscall instruction */
+    uint64_t sp;     /**< the client's stack pointer at the call: for
+                          rt_sigreturn, the signal frame it restores */
 };
 
 /** A vDSO call, as seen by vDSO hooks. */

@@ -157,6 +157,7 @@ void tl_gate_dispatch(struct tl_frame *f)
     tl_memcpy(orig, call.args, sizeof orig);
     call.result = 0;
     call.site = site_next;
+    call.sp = f->rsp;
 
     int skipped = 0;
     uint32_t ran = 0;
@@ -264,7 +265,7 @@ void tl_gate_announce_syscall(long nr, const long args[6], long result)
     struct tl_thread_block *tb = tl_tb();
     const struct tl_dispatch *d = &tb->dispatch;
     struct trapline_event ev;
-    struct trapline_syscall call = { nr, { 0 }, result, 0 };
+    struct trapline_syscall call = { nr, { 0 }, result, 0, 0 };
     int skipped;
     tl_memcpy(call.args, args, sizeof call.args);
     fill_event(&ev, tb);
