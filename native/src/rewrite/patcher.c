@@ -202,7 +202,12 @@ int tl_patch_sites(const struct tl_plan *plan, uint64_t bias, uint64_t lo, uint6
     uint8_t *p = area;
     size_t patched = 0;
     struct tl_patched_site *map = tl_site_map_room((uint32_t)n);
-    if (!map || mprotect((void *)page_lo, page_hi - page_lo, PROT_READ | PROT_WRITE) != 0) {
+    /* Keeping exec while patching (nothing runs this new code yet) makes
+     * this a pure upgrade, which needs no TLB flush: only restoring `prot`
+     * at the end does. A system that refuses W+X gets W alone. */
+    int writable = PROT_READ | PROT_WRITE | (prot & PROT_EXEC);
+    if (!map || (mprotect((void *)page_lo, page_hi - page_lo, writable) != 0 &&
+                 mprotect((void *)page_lo, page_hi - page_lo, PROT_READ | PROT_WRITE) != 0)) {
         if (!inside)
             munmap(area, size);
         return -1;
