@@ -15,6 +15,7 @@ import {
   skipWithoutLauncher,
   tempDir,
   testProgram,
+  traplineBin,
   withoutDebugLines,
   type RewriteLine,
 } from './helpers.js';
@@ -134,6 +135,29 @@ suite('variants: dynamic PIE, non-PIE, static, static-pie, musl static', () => {
     truncateSync(path.join(dir, file), statSync(libc).size);
     assert.equal(image(), 'stored');
     assert.equal(image(), 'mapped');
+  });
+
+  test('a cache on a noexec mount keeps no images: every run patches in place', (t) => {
+    const prog = testProgram('hello');
+    if (skipWithout(t, prog) || skipWithoutLauncher(t)) return;
+    const probe = run('unshare', ['-rm', 'true']);
+    if (probe.status !== 0) {
+      t.skip('no user and mount namespaces here');
+      return;
+    }
+    const dir = tempDir('noexec-cache');
+    const script = 'mount -t tmpfs -o noexec none "$1" && shift && "$@" && "$@"';
+    const r = run('unshare', ['-rm', 'sh', '-c', script, 'sh', dir, traplineBin, 'run', '--', prog], {
+      env: { ...debugEnv(dir) },
+    });
+    assert.equal(r.status, 0, describe(r));
+    const libc = parseRewriteLines(r.stderr).filter((l) => /\/libc\.so\.6$/.test(l.object));
+    assert.equal(libc.length, 2, describe(r));
+    for (const l of libc) {
+      assert.equal(l.fields.image, 'none', describe(r));
+      assert.equal(l.patched, l.sites, describe(r));
+    }
+    assert.equal(libc[1]!.cache, 'hit', describe(r));
   });
 });
 

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #define IMAGE_MAGIC "TLIMG001"
@@ -170,18 +171,26 @@ static int pad_to(int fd, uint64_t *at, uint64_t to)
     return 0;
 }
 
-void tl_image_cache_store(const struct tl_image_mapping *m, const uint8_t *file, const struct tl_patch *p,
-                          const struct tl_plan *plan)
+int tl_image_cache_store(const struct tl_image_mapping *m, const uint8_t *file, const struct tl_patch *p,
+                         const struct tl_plan *plan)
 {
     char path[4400], tmp[4500];
     if (!p->patched || p->stub_hi != m->base || m->offset >= (uint64_t)m->st->st_size)
-        return;
+        return -1;
     if (image_path(m, path, sizeof path, 1))
-        return;
+        return -1;
+    /* Images on a noexec mount could never be mapped: keep none there. */
+    char *slash = strrchr(path, '/');
+    struct statvfs vfs;
+    *slash = 0;
+    int noexec = statvfs(path, &vfs) == 0 && (vfs.f_flag & ST_NOEXEC);
+    *slash = '/';
+    if (noexec)
+        return -1;
     snprintf(tmp, sizeof tmp, "%s.%d.tmp", path, (int)getpid());
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0)
-        return;
+        return -1;
     struct image_header h;
     describe(m, &h);
     uint64_t size = h.size, at = 0;
@@ -207,6 +216,8 @@ void tl_image_cache_store(const struct tl_image_mapping *m, const uint8_t *file,
     ok = ok && !pad_to(fd, &at, h.stub_off) && !write_all(fd, (const void *)p->stub_lo, h.stub_size);
     free(rel);
     close(fd);
-    if (!ok || rename(tmp, path) != 0)
-        unlink(tmp);
+    if (ok && rename(tmp, path) == 0)
+        return 0;
+    unlink(tmp);
+    return -1;
 }

@@ -34,9 +34,9 @@ struct tl_image_mapping {
 int tl_image_cache_map(const struct tl_image_mapping *m, struct tl_patch *out, struct tl_plan *counts);
 
 /* Stores the image of `m` just patched as `p` by `plan` (stubs right below
- * m->base); `file` is the whole source file. Errors are ignored: it is a
- * cache. */
-void tl_image_cache_store(const struct tl_image_mapping *m, const uint8_t *file, const struct tl_patch *p,
-                          const struct tl_plan *plan);
+ * m->base); `file` is the whole source file. Returns 0 if stored; -1 if
+ * not (it is a cache: nothing else happens), e.g. on a noexec mount. */
+int tl_image_cache_store(const struct tl_image_mapping *m, const uint8_t *file, const struct tl_patch *p,
+                         const struct tl_plan *plan);
 
 #endif

@@ -76,10 +76,8 @@ static void rewrite_image(const struct tl_elf_image *img, const char *name, stru
         if (!m && !st)
             image_room(img, base, hi, &place);
         if (tl_patch_sites(&plan, bias, lo, hi, prot, &place, &patch) == 0 && m && patch.patched &&
-            patch.stub_hi == base) {
-            tl_image_cache_store(m, img->data, &patch, &plan);
+            patch.stub_hi == base && tl_image_cache_store(m, img->data, &patch, &plan) == 0)
             image = "stored";
-        }
     }
     if (patch.stub_lo)
         tl_site_map_publish(lo, hi, (uint32_t)patch.patched, patch.stub_lo, patch.stub_hi);
