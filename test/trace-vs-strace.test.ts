@@ -143,6 +143,38 @@ test('iovecs and pollfds: every element, as strace prints them, with -s and -v',
   }
 });
 
+test('-y names pipes and sockets by inode, as strace does', (t) => {
+  if (missing) return t.skip(`native capture missing: ${missing}`);
+  if (!haveStrace) return t.skip('strace is not installed');
+  const script = [
+    'import os, socket',
+    'r, w = os.pipe()',
+    "os.write(w, b'x'); os.read(r, 1)",
+    'a, b = socket.socketpair()',
+    "a.send(b'y'); b.recv(1)",
+    's = socket.socket()',
+    'for x in (a, b, s): x.close()',
+    'os.close(r); os.close(w)',
+  ].join('\n');
+  const argv = [python3, '-I', '-c', script];
+  // Inodes and stack addresses differ between runs: inodes are numbered in
+  // order of appearance.
+  const lines = (text: string): string[] => {
+    const seen = new Map<string, number>();
+    return text.split('\n').filter((l) => /(pipe|socket):\[/.test(l)).map((l) =>
+      l.replace(/0x7ff[0-9a-f]+/g, 'ADDR').replace(/(pipe|socket):\[(\d+)\]/g, (_m, kind: string, ino: string) => {
+        if (!seen.has(ino)) seen.set(ino, seen.size);
+        return `${kind}:[#${seen.get(ino)}]`;
+      }));
+  };
+  const want = lines(readFileSync(straceTo(argv, ['-y']), 'utf8'));
+  assert.ok(want.length >= 12, `strace -y: ${want.length} lines\n${want.join('\n')}`);
+  const out = path.join(dir, 'fds-trace.txt');
+  const r = trapline('trace', ['-y', '-o', out], argv);
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(lines(readFileSync(out, 'utf8')), want);
+});
+
 test('trace -c counts what strace -c counts', (t) => {
   if (missing) return t.skip(`native capture missing: ${missing}`);
   if (!haveStrace) return t.skip('strace is not installed');

@@ -43,6 +43,13 @@
 #define NR_clone 56
 #define NR_fork 57
 #define NR_clone3 435
+#define NR_fstat 5
+#define NR_pipe 22
+#define NR_pipe2 293
+#define NR_socket 41
+#define NR_accept 43
+#define NR_accept4 288
+#define NR_socketpair 53
 #define O_RDONLY 0
 #define O_RDWR 2
 #define O_CLOEXEC 02000000
@@ -195,6 +202,41 @@ static unsigned char *sigframe_blob(unsigned char *w, uint64_t sp)
     return w + 16;
 }
 
+/* The calls that make pipe or socket descriptors, and the blob that names
+ * them for -y: strace shows `pipe:[INODE]`, which only the kernel knows
+ * (fstat's st_ino, the number /proc/PID/fd shows). */
+#define FD_INODES_ARG 6
+#define FD_INODES_BLOB (sizeof(struct tl_trace_blob) + 16)
+
+static int makes_fds(long nr)
+{
+    return nr == NR_pipe || nr == NR_pipe2 || nr == NR_socketpair || nr == NR_socket || nr == NR_accept ||
+           nr == NR_accept4;
+}
+
+static unsigned char *fd_inodes_blob(unsigned char *w, const struct trapline_syscall *c)
+{
+    int32_t fds[2];
+    int n = 1;
+    if (c->nr == NR_socket || c->nr == NR_accept || c->nr == NR_accept4) {
+        fds[0] = (int32_t)c->result;
+    } else {
+        if (host->copy_from_client(fds, (const void *)c->args[c->nr == NR_socketpair ? 3 : 0], 8))
+            return w;
+        n = 2;
+    }
+    uint64_t ino[2];
+    for (int i = 0; i < n; i++) {
+        uint64_t st[18]; /* struct stat: st_ino is the second word */
+        if (host->syscall(NR_fstat, fds[i], (long)st, 0, 0, 0, 0) != 0)
+            return w;
+        ino[i] = st[1];
+    }
+    w = tl_capture_blob(w, FD_INODES_ARG, 0, (uint32_t)(8 * n));
+    tl_memcpy(w, ino, (size_t)(8 * n));
+    return w + 8 * n;
+}
+
 static void write_enter(struct tl_ring_shm *s, struct tl_ring *r, const struct trapline_event *ev,
                         const struct trapline_syscall *c, uint64_t t)
 {
@@ -229,6 +271,8 @@ static void write_exit(struct tl_ring_shm *s, struct tl_ring *r, const struct tr
     unsigned char *w = (unsigned char *)(b + 1);
     if (bit(hot.has_capture, (unsigned long)c->nr))
         w = tl_capture_blobs(w, p + max, c, TL_CAPTURE_EXIT_SIDE);
+    if (__builtin_expect(makes_fds(c->nr), 0) && c->result >= 0)
+        w = fd_inodes_blob(w, c);
     finish(s, r, p, w, 0);
 }
 
@@ -247,8 +291,11 @@ static inline void write_syscall(struct tl_ring_shm *s, struct tl_ring *r, const
     b->result = c->result;
     b->exit_time = t1;
     unsigned char *w = (unsigned char *)(b + 1);
-    if (__builtin_expect(bit(hot.has_capture, (unsigned long)c->nr), 0))
+    if (__builtin_expect(bit(hot.has_capture, (unsigned long)c->nr), 0)) {
         w = tl_capture_blobs(w, p + max, c, TL_CAPTURE_ENTRY_SIDE | TL_CAPTURE_EXIT_SIDE);
+        if (makes_fds(c->nr) && c->result >= 0)
+            w = fd_inodes_blob(w, c);
+    }
     finish(s, r, p, w, 0);
 }
 
@@ -630,6 +677,10 @@ static void plan_calls(uint32_t ring_size)
                 c->mode == TL_CAPTURE_INOUT_ARRAY || c->mode == TL_CAPTURE_INOUT_FIXED)
                 set_bit(hot.enter_first, nr);
             b += sizeof(struct tl_trace_blob) + tl_capture_align8(data);
+            any = 1;
+        }
+        if (makes_fds((long)nr)) {
+            b += FD_INODES_BLOB;
             any = 1;
         }
         if (any)

@@ -4,6 +4,7 @@
 import type { Call } from './calls.js';
 import * as C from './constants.js';
 import { describeErrno, isError } from './errno.js';
+import { pairNames } from './fd-paths.js';
 import { enumName, flags, hex, type FlagTable } from './flags.js';
 import { formatSigset, signalName } from './signals.js';
 import { limitBytes, quote } from './strings.js';
@@ -273,7 +274,11 @@ export function formatArg(kind: string, i: number, call: Call, o: DecodeOptions)
     case 'wait_status': return outStruct((b) => S.formatWaitStatus(b, so));
     case 'utsname_out': return outStruct((b) => S.formatUtsname(b, so));
     case 'sysinfo_out': return outStruct(S.formatSysinfo);
-    case 'fds_out': return outStruct(S.formatIntPair);
+    case 'fds_out': {
+      if (!o.fdPath) return outStruct(S.formatIntPair);
+      const names = pairNames(call);
+      return outStruct((b) => (b.length < 8 ? '[?]' : `[${b.readInt32LE(0)}<${names[0]}>, ${b.readInt32LE(4)}<${names[1]}>]`));
+    }
     case 'pollfd_in': return struct((b) => S.formatPollfds(b, Number(u32(call.args[i + 1] ?? 0n)), arrayLimit(o), so, (n) => fd(BigInt(n), call, o)));
     case 'timespec_inout': {
       // The timeout as given: the exit copy holds the time left.

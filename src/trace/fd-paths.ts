@@ -10,7 +10,30 @@ interface Entry {
 }
 
 const O_CLOEXEC = 0o2000000n;
+const SOCK_CLOEXEC = 0o2000000n;
 const AT_FDCWD = -100;
+
+/** Blob 6 of pipe, pipe2, socketpair, socket and accept: the inodes of the
+ *  descriptors they made (capture.c), which strace shows as `pipe:[INODE]`. */
+const INODES_ARG = 6;
+
+function inodes(call: Call): bigint[] {
+  const b = call.blobs.find((x) => x.arg === INODES_ARG);
+  if (!b) return [];
+  const out: bigint[] = [];
+  for (let o = 0; o + 8 <= b.data.length; o += 8) out.push(b.data.readBigUInt64LE(o));
+  return out;
+}
+
+const named = (kind: string, ino: bigint | undefined): string => `${kind}:[${ino ?? '?'}]`;
+
+/** What the two descriptors pipe, pipe2 and socketpair made refer to, as
+ *  -y shows them inside the call's own line. */
+export function pairNames(call: Call): [string, string] {
+  const kind = call.name === 'socketpair' ? 'socket' : 'pipe';
+  const ino = inodes(call);
+  return [named(kind, ino[0]), named(kind, ino[1])];
+}
 
 export class FdPaths {
   private tables = new Map<number, Map<number, Entry>>();
@@ -54,7 +77,7 @@ export class FdPaths {
       case 'socket':
       case 'accept':
       case 'accept4':
-        return 'socket:[?]';
+        return named('socket', inodes(call)[0]);
       case 'dup':
       case 'dup2':
       case 'dup3':
@@ -85,9 +108,11 @@ export class FdPaths {
         break;
       }
       case 'socket':
+        t.set(r, { path: named('socket', inodes(call)[0]), cloexec: ((call.args[1] ?? 0n) & SOCK_CLOEXEC) !== 0n });
+        break;
       case 'accept':
       case 'accept4':
-        t.set(r, { path: 'socket:[?]', cloexec: false });
+        t.set(r, { path: named('socket', inodes(call)[0]), cloexec: call.name === 'accept4' && ((call.args[3] ?? 0n) & SOCK_CLOEXEC) !== 0n });
         break;
       case 'dup':
       case 'dup2':
@@ -138,8 +163,11 @@ export class FdPaths {
   }
 
   /** pipe/pipe2/socketpair return their descriptors through memory. */
-  addPair(pid: number, fds: [number, number], kind: 'pipe' | 'socket'): void {
-    const t = this.table(pid);
-    for (const fd of fds) t.set(fd, { path: `${kind}:[?]`, cloexec: false });
+  addPair(call: Call, fds: [number, number], kind: 'pipe' | 'socket'): void {
+    const t = this.table(call.pid);
+    const ino = inodes(call);
+    const flagArg = call.name === 'pipe2' ? 1 : call.name === 'socketpair' ? 1 : -1;
+    const cloexec = flagArg >= 0 && ((call.args[flagArg] ?? 0n) & O_CLOEXEC) !== 0n;
+    fds.forEach((fd, i) => t.set(fd, { path: named(kind, ino[i]), cloexec }));
   }
 }

@@ -118,7 +118,7 @@ export class TraceView {
     if ((call.name === 'pipe' || call.name === 'pipe2' || call.name === 'socketpair') && call.result === 0n) {
       const arg = call.name === 'socketpair' ? 3 : 0;
       const b = call.blobs.find((x) => x.arg === arg && x.exit && x.data.length >= 8);
-      if (b) this.fds.addPair(call.pid, [b.data.readInt32LE(0), b.data.readInt32LE(4)], call.name === 'socketpair' ? 'socket' : 'pipe');
+      if (b) this.fds.addPair(call, [b.data.readInt32LE(0), b.data.readInt32LE(4)], call.name === 'socketpair' ? 'socket' : 'pipe');
     }
   }
 

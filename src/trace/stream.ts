@@ -127,7 +127,7 @@ function readBlobs(buf: Buffer, start: number, end: number): Blob[] {
     const len = buf.readUInt32LE(off + 4);
     const dataStart = off + BLOB_HEAD_SIZE;
     if (dataStart + len > end) throw new TraceFormatError(`blob of ${len} bytes runs past its record`);
-    if (arg > 5) throw new TraceFormatError(`blob for argument ${arg}`);
+    if (arg > 6) throw new TraceFormatError(`blob for argument ${arg}`); // 6: descriptors made (fd-paths.ts)
     blobs.push({
       arg,
       exit: (flags & BlobFlag.EXIT) !== 0,
