@@ -30,7 +30,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { launcher, root, run, stableEnv, tempDir, testProgram } from './helpers.js';
-import { byThread, callKey, lcs, parseStraceText, type Line } from './strace-text.js';
+import { byThread, callKey, lcs, parseStraceText, type Comparison, type Line } from './strace-text.js';
 
 const cliJs = path.join(root, 'dist', 'src', 'cli.js');
 const known = JSON.parse(readFileSync(path.join(root, 'test', 'trace-known-differences.json'), 'utf8')) as {
@@ -48,14 +48,7 @@ const key = (l: Line): string => (isSignal(l) ? `${l.name} ${l.args}` : callKey(
 
 const show = (l: Line): string => (isSignal(l) ? `${l.name} ${l.args} ---` : `${l.name}(${l.args}) = ${l.result}`);
 
-interface SignalComparison {
-  /** Lines both strace runs show. */
-  total: number;
-  excused: number;
-  problems: string[];
-  compared: number;
-  sameArgs: number;
-  argDiffs: string[];
+interface SignalComparison extends Comparison {
   /** How many of the agreed lines each signal line and rt_sigreturn account for. */
   agreed: Record<string, number>;
 }
