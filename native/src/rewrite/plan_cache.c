@@ -76,8 +76,8 @@ int tl_plan_cache_load(const char *key, struct tl_plan *plan)
         return -1;
     }
     size_t bytes = h.count * sizeof(struct tl_site);
-    plan->sites = malloc(bytes ? bytes : 1);
-    if (read(fd, plan->sites, bytes) != (ssize_t)bytes) {
+    plan->sites = bytes ? malloc(bytes) : NULL; /* most executables have no sites */
+    if (bytes && (!plan->sites || read(fd, plan->sites, bytes) != (ssize_t)bytes)) {
         close(fd);
         tl_plan_free(plan);
         return -1;

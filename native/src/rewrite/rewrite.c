@@ -51,42 +51,6 @@ static void image_room(const struct tl_elf_image *img, uint64_t base, uint64_t h
     }
 }
 
-/* Rewrites [lo, hi) of an object: from its cached patched image when there
- * is one (`m` set: a file mapping), else by planning and patching. */
-static void rewrite_image(const struct tl_elf_image *img, const char *name, struct tl_image_mapping *m,
-                          const struct stat *st, uint64_t bias, uint64_t lo, uint64_t hi, int prot)
-{
-    char key[64];
-    struct tl_plan plan = { 0 };
-    struct tl_patch patch = { 0 };
-    const char *image = "none";
-    int hit = 1;
-    uint64_t base = object_base(img, bias);
-    tl_plan_key(img, st, key);
-    if (m) {
-        m->key = key, m->base = base;
-    }
-    if (m && tl_image_cache_map(m, &patch, &plan) == 0) {
-        image = "mapped";
-    } else {
-        hit = tl_plan_cache_load(key, &plan) == 0;
-        if (!hit && tl_plan_object(img, &plan) == 0)
-            tl_plan_cache_store(key, &plan); /* a failed plan (no decoder) is not kept */
-        struct tl_stub_place place = { 0, 0, base };
-        if (!m && !st)
-            image_room(img, base, hi, &place);
-        if (tl_patch_sites(&plan, bias, lo, hi, prot, &place, &patch) == 0 && m && patch.patched &&
-            patch.stub_hi == base && tl_image_cache_store(m, img->data, &patch, &plan) == 0)
-            image = "stored";
-    }
-    if (patch.stub_lo)
-        tl_site_map_publish(lo, hi, (uint32_t)patch.patched, patch.stub_lo, patch.stub_hi);
-    if (debug)
-        fprintf(stderr, "trapline: rewrite %s sites=%zu patched=%zu backstop=%zu swept=%zu cache=%s image=%s\n",
-                name, plan.found, patch.patched, plan.found - patch.patched, plan.swept, hit ? "hit" : "miss", image);
-    tl_plan_free(&plan);
-}
-
 /* Room kept free between the object and our view of its file. */
 #define STUB_ROOM (4ul << 20)
 
@@ -107,42 +71,117 @@ static void *map_apart(int fd, size_t size)
     return file;
 }
 
+/* An object as the rewriter sees it: its headers (`img`, perhaps only the
+ * file's first page: enough for its key and layout), and the whole file,
+ * mapped only when planning or keeping an image needs it. A cached image,
+ * or a cached plan with nothing to patch, costs no view of the file. */
+struct object {
+    struct tl_elf_image img;
+    int fd;            /* -1: a memory image, img is all of it */
+    size_t size;
+    void *whole;       /* the file, once mapped */
+};
+
+static const struct tl_elf_image *whole_image(struct object *o)
+{
+    if (o->fd < 0 || (o->whole && o->img.data == o->whole))
+        return &o->img;
+    if (!o->whole && !(o->whole = map_apart(o->fd, o->size)))
+        return NULL;
+    struct tl_elf_image full;
+    if (tl_elf_image_open(&full, o->whole, o->size) != 0)
+        return NULL;
+    o->img = full;
+    return &o->img;
+}
+
+/* Rewrites [lo, hi) of an object: from its cached patched image when there
+ * is one (`m` set: a file mapping), else by planning and patching. */
+static void rewrite_image(struct object *o, const char *name, struct tl_image_mapping *m,
+                          const struct stat *st, uint64_t bias, uint64_t lo, uint64_t hi, int prot)
+{
+    char key[64];
+    struct tl_plan plan = { 0 };
+    struct tl_patch patch = { 0 };
+    const char *image = "none";
+    int hit = 1;
+    uint64_t base = object_base(&o->img, bias);
+    tl_plan_key(&o->img, st, key);
+    if (m) {
+        m->key = key, m->base = base;
+    }
+    if (m && tl_image_cache_map(m, &patch, &plan) == 0) {
+        image = "mapped";
+    } else {
+        hit = tl_plan_cache_load(key, &plan) == 0;
+        const struct tl_elf_image *img = hit ? &o->img : whole_image(o);
+        if (!hit && img && tl_plan_object(img, &plan) == 0)
+            tl_plan_cache_store(key, &plan); /* a failed plan (no decoder) is not kept */
+        struct tl_stub_place place = { 0, 0, base };
+        if (!m && !st)
+            image_room(&o->img, base, hi, &place);
+        if (tl_patch_sites(&plan, bias, lo, hi, prot, &place, &patch) == 0 && m && patch.patched &&
+            patch.stub_hi == base && (img = whole_image(o)) &&
+            tl_image_cache_store(m, img->data, &patch, &plan) == 0)
+            image = "stored";
+    }
+    if (patch.stub_lo)
+        tl_site_map_publish(lo, hi, (uint32_t)patch.patched, patch.stub_lo, patch.stub_hi);
+    if (debug)
+        fprintf(stderr, "trapline: rewrite %s sites=%zu patched=%zu backstop=%zu swept=%zu cache=%s image=%s\n",
+                name, plan.found, patch.patched, plan.found - patch.patched, plan.swept, hit ? "hit" : "miss", image);
+    tl_plan_free(&plan);
+}
+
+/* Its headers from the file's first page when everything the key and the
+ * layout need is there (the usual case), else from the whole file. */
+static int open_object(struct object *o, int fd, size_t size, uint8_t *head, size_t head_size)
+{
+    o->fd = fd, o->size = size, o->whole = NULL;
+    ssize_t n = pread(fd, head, head_size, 0);
+    if (n >= (ssize_t)sizeof(Elf64_Ehdr) && tl_elf_image_open(&o->img, head, (size_t)n) == 0) {
+        int notes_inside = 1;
+        for (unsigned i = 0; i < o->img.ehdr->e_phnum; i++)
+            if (o->img.phdr[i].p_type == PT_NOTE && o->img.phdr[i].p_offset + o->img.phdr[i].p_filesz > (uint64_t)n)
+                notes_inside = 0;
+        if (notes_inside)
+            return 0;
+    }
+    return whole_image(o) ? 0 : -1;
+}
+
 void tl_rewrite_file_mapping(const char *name, int fd, uint64_t addr, uint64_t len, uint64_t offset, int prot)
 {
     struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < (off_t)sizeof(Elf64_Ehdr))
+    uint8_t head[4096];
+    struct object o;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < (off_t)sizeof(Elf64_Ehdr) ||
+        open_object(&o, fd, (size_t)st.st_size, head, sizeof head) != 0) {
         return;
-    void *file = map_apart(fd, (size_t)st.st_size);
-    if (!file)
-        return;
-    struct tl_elf_image img;
-    if (tl_elf_image_open(&img, file, (size_t)st.st_size) == 0) {
-        for (unsigned i = 0; i < img.ehdr->e_phnum; i++) {
-            const Elf64_Phdr *ph = &img.phdr[i];
-            if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_X))
-                continue;
-            if (offset < (ph->p_offset & ~4095ul) || offset >= ph->p_offset + ph->p_filesz)
-                continue;
-            uint64_t bias = addr + ph->p_offset - ph->p_vaddr - offset;
-            struct tl_image_mapping m = { .name = name, .st = &st, .fd = fd, .lo = addr,
-                                          .len = (len + 4095) & ~4095ul, .offset = offset, .prot = prot };
-            if ((addr | offset) & 4095)
-                rewrite_image(&img, name, NULL, &st, bias, addr, addr + len, prot);
-            else
-                rewrite_image(&img, name, &m, &st, bias, addr, addr + len, prot);
-            break;
-        }
     }
-    munmap(file, (size_t)st.st_size);
+    for (unsigned i = 0; i < o.img.ehdr->e_phnum; i++) {
+        const Elf64_Phdr *ph = &o.img.phdr[i];
+        if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_X))
+            continue;
+        if (offset < (ph->p_offset & ~4095ul) || offset >= ph->p_offset + ph->p_filesz)
+            continue;
+        uint64_t bias = addr + ph->p_offset - ph->p_vaddr - offset;
+        struct tl_image_mapping m = { .name = name, .st = &st, .fd = fd, .lo = addr,
+                                      .len = (len + 4095) & ~4095ul, .offset = offset, .prot = prot };
+        rewrite_image(&o, name, (addr | offset) & 4095 ? NULL : &m, &st, bias, addr, addr + len, prot);
+        break;
+    }
+    if (o.whole)
+        munmap(o.whole, o.size);
 }
 
 void tl_rewrite_memory_image(const char *name, uint64_t base, size_t size, int prot)
 {
-    struct tl_elf_image img;
-    if (tl_elf_image_open(&img, (const void *)base, size) != 0)
+    struct object o = { .fd = -1 };
+    if (tl_elf_image_open(&o.img, (const void *)base, size) != 0)
         return;
     /* A memory image is laid out by vaddr; p_offset == p_vaddr for the vDSO. */
-    rewrite_image(&img, name, NULL, NULL, base, base, base + size, prot);
+    rewrite_image(&o, name, NULL, NULL, base, base, base + size, prot);
 }
 
 /* Finds the file mapping holding addr in /proc/self/maps. */
