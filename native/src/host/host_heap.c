@@ -9,8 +9,11 @@
  * forbids it to ask the OS for more. Each allocating thread takes a 32 MiB
  * segment, so the size bounds the host's threads (docs/limitations.md).
  * Configured, not patched. */
+#include "host_keep.h"
 #include <mimalloc.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 
 #include <stdint.h>
@@ -34,4 +37,27 @@ __attribute__((constructor(101))) static void host_heap_setup(void)
         mi_option_enable(mi_option_limit_os_alloc);
     else
         munmap((void *)start, HOST_ARENA_SIZE);
+}
+
+/* Start-up allocations (host_keep.h): host code runs one thread at a time
+ * while the image starts, and later calls are rare (an exec's shebang). */
+static _Alignas(16) unsigned char keep_area[16384];
+static size_t keep_used;
+
+void *tl_keep(size_t size)
+{
+    size = (size + 15) & ~(size_t)15;
+    size_t at = __atomic_fetch_add(&keep_used, size, __ATOMIC_RELAXED);
+    if (size <= sizeof keep_area && at <= sizeof keep_area - size)
+        return keep_area + at; /* static: already zero */
+    return calloc(1, size);
+}
+
+char *tl_keep_string(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *d = tl_keep(n);
+    if (d)
+        memcpy(d, s, n);
+    return d;
 }

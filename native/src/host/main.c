@@ -7,6 +7,7 @@
 #include "../base/launch_record.h"
 #include "plugins.h"
 #include "companion.h"
+#include "host_keep.h"
 #include "../base/sys.h"
 #include "../base/thread_block.h"
 #include "../gate/gate.h"
@@ -16,7 +17,6 @@
 #include "../rewrite/rewrite.h"
 #include <cpuid.h>
 #include <errno.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,7 +100,7 @@ static int stage2(char *record, char **argv, char **envp)
     while (envp[envc])
         envc++;
     size_t env_max = envc + (size_t)rec.stash_count + 1;
-    char **client_env = malloc(env_max * sizeof *client_env);
+    char **client_env = tl_keep(env_max * sizeof *client_env);
     if (tl_launch_client_env(envp, &rec, client_env, env_max))
         die(1, "%s", "malformed launch record");
     const char *dbg = getenv("TRAPLINE_DEBUG");
@@ -143,8 +143,8 @@ static int stage2(char *record, char **argv, char **envp)
         entry = interp.entry;
     }
 
-    char *name = strdup(rec.exe);
-    prctl(PR_SET_NAME, basename(name), 0, 0, 0);
+    const char *slash = strrchr(rec.exe, '/');
+    prctl(PR_SET_NAME, slash ? slash + 1 : rec.exe, 0, 0, 0);
     uint64_t sp = tl_build_initial_stack(target.argv, client_env, &exe, has_interp ? &interp : NULL, rec.exe);
 
     if (rec.initial) {

@@ -3,6 +3,7 @@
  * SPEC is NAME or PATH.so, then `:key=value` options separated by ':'
  * (values may hold commas, not colons). */
 #include "plugins.h"
+#include "host_keep.h"
 #include "../base/builtin_plugins.h"
 #include "../gate/gate.h"
 #include <dlfcn.h>
@@ -26,7 +27,7 @@ static const struct {
 };
 
 struct parsed_spec {
-    char *name;  /* malloc'd copy holding every piece */
+    char *name;  /* a kept copy holding every piece */
     struct trapline_option options[32];
     size_t option_count;
 };
@@ -34,7 +35,7 @@ struct parsed_spec {
 static int parse_spec(const char *spec, struct parsed_spec *ps, char *err, size_t errlen)
 {
     memset(ps, 0, sizeof *ps);
-    ps->name = strdup(spec);
+    ps->name = tl_keep_string(spec);
     char *p = strchr(ps->name, ':');
     if (p)
         *p++ = 0;
@@ -139,7 +140,7 @@ int tl_plugins_start(const char *const *specs, int count, const char *isolation,
                 .error = init_error,
                 .error_size = sizeof init_error,
             };
-            struct trapline_option *copy = malloc(sizeof ps.options);
+            struct trapline_option *copy = tl_keep(sizeof ps.options);
             memcpy(copy, ps.options, sizeof ps.options);
             in.options = copy;
             init_error[0] = 0;

@@ -6,6 +6,7 @@
  * neither ELF nor script runs under /bin/sh, as execvp's ENOEXEC fallback
  * does. */
 #include "loader.h"
+#include "../host/host_keep.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -34,7 +35,7 @@ static int check_file(const char *path, char *err, size_t errlen)
 
 static char **prepend(char **argv, int *argc, char **front, int nfront, int drop)
 {
-    char **v = malloc((size_t)(*argc + nfront + 1) * sizeof *v);
+    char **v = tl_keep((size_t)(*argc + nfront + 1) * sizeof *v);
     int n = 0;
     for (int i = 0; i < nfront; i++)
         v[n++] = front[i];
@@ -106,21 +107,19 @@ int tl_resolve_target(const char *path, char **argv, struct tl_exec_target *out,
                 snprintf(err, errlen, "%s: Exec format error (empty #! line)", cur);
                 return 126;
             }
-            front[nfront++] = strdup(interp);
+            front[nfront++] = tl_keep_string(interp);
             if (arg)
-                front[nfront++] = strdup(arg);
-            front[nfront++] = strdup(cur);
+                front[nfront++] = tl_keep_string(arg);
+            front[nfront++] = tl_keep_string(cur);
             snprintf(cur, sizeof cur, "%s", interp);
         } else {
             /* execvp's fallback for ENOEXEC */
             front[nfront++] = "/bin/sh";
-            front[nfront++] = strdup(cur);
+            front[nfront++] = tl_keep_string(cur);
             snprintf(cur, sizeof cur, "/bin/sh");
             depth = TL_LOADER_MAX_SHEBANG;
         }
-        char **old = out->argv;
-        out->argv = prepend(old, &argc, front, nfront, 1);
-        free(old);
+        out->argv = prepend(out->argv, &argc, front, nfront, 1); /* the old one is kept */
     }
     if (!realpath(cur, out->elf_path))
         snprintf(out->elf_path, sizeof out->elf_path, "%s", cur);

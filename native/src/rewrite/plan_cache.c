@@ -76,7 +76,8 @@ int tl_plan_cache_load(const char *key, struct tl_plan *plan)
         return -1;
     }
     size_t bytes = h.count * sizeof(struct tl_site);
-    plan->sites = bytes ? malloc(bytes) : NULL; /* most executables have no sites */
+    /* Most executables have no sites, the vDSO a few. */
+    plan->sites = !bytes ? NULL : h.count <= TL_PLAN_INLINE ? plan->inline_sites : malloc(bytes);
     if (bytes && (!plan->sites || read(fd, plan->sites, bytes) != (ssize_t)bytes)) {
         close(fd);
         tl_plan_free(plan);

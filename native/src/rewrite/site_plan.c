@@ -322,6 +322,7 @@ int tl_plan_object(const struct tl_elf_image *img, struct tl_plan *plan)
 
 void tl_plan_free(struct tl_plan *plan)
 {
-    free(plan->sites);
+    if (plan->sites != plan->inline_sites)
+        free(plan->sites);
     memset(plan, 0, sizeof *plan);
 }

@@ -25,12 +25,16 @@ struct tl_site {
     uint8_t pad[2];
 };
 
+#define TL_PLAN_INLINE 8
+
 struct tl_plan {
-    struct tl_site *sites;  /* malloc'd, sorted by site */
+    struct tl_site *sites;  /* malloc'd or `inline_sites`, sorted by site */
     size_t count;           /* patchable sites */
     size_t found;           /* syscall instructions found */
     size_t unpatchable;     /* found but left to the backstop */
     size_t swept;           /* found by a sweep with no function bounds */
+    /* A small cached plan (the vDSO's) is read here: no heap at start-up. */
+    struct tl_site inline_sites[TL_PLAN_INLINE];
 };
 
 /* Plans every `syscall` instruction in the executable segments of img. */
