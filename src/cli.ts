@@ -2,12 +2,11 @@
 // trapline's Node CLI. The `trapline` command (native/build/trapline, a static
 // launcher) handles `run` itself and hands every other command here; `run` is
 // still accepted here (`node dist/src/cli.js run ...`) and delegated back.
-import { Command, CommanderError } from 'commander';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { binPath } from './paths.js';
-import { addTraceCommands } from './trace/command.js';
+import { quickTraceArgs } from './trace/quick-args.js';
 
 const USAGE_EXIT = 2;
 
@@ -41,7 +40,16 @@ export function runNative(args: string[]): void {
   });
 }
 
-function main(argv: string[]): void {
+async function main(argv: string[]): Promise<void> {
+  // trace's usual command lines skip commander: the traced program starts sooner.
+  const quick = argv[0] === 'trace' ? quickTraceArgs(argv.slice(1)) : undefined;
+  if (quick) {
+    const { traceCommand } = await import('./trace/command.js');
+    await traceCommand(quick.prog, quick.flags);
+    return;
+  }
+  const { Command, CommanderError } = await import('commander');
+  const { addTraceCommands } = await import('./trace/command-line.js');
   const program = new Command();
   program
     .name('trapline')
@@ -94,4 +102,4 @@ that support both. Set TRAPLINE_DEBUG=1 to print one line per rewritten object.`
   }
 }
 
-main(process.argv.slice(2));
+void main(process.argv.slice(2));

@@ -7,7 +7,7 @@ import { describeErrno, isError } from './errno.js';
 import { pairNames } from './fd-paths.js';
 import { enumName, flags, hex, type FlagTable } from './flags.js';
 import { formatSigset, signalName } from './signals.js';
-import { limitBytes, quote } from './strings.js';
+import { limitBytes, quote, type QuoteOptions } from './strings.js';
 import * as S from './structs.js';
 import { kindsOf } from './syscall-table.js';
 import type { Blob } from './stream.js';
@@ -26,30 +26,53 @@ export interface DecodeOptions {
 }
 
 /** A call's arguments as text, split where strace splits a call that is
- *  interrupted: `entry` is printed at entry, `exit` once it returned. */
+ *  interrupted: texts before `split` are printed at entry, the others once
+ *  it returned. */
 export interface DecodedArgs {
-  entry: string[];
-  exit: string[];
+  texts: string[];
+  split: number;
   /** Where strace prints the text between the two parts only once the call
    *  returned (clone's `, child_tidptr=`, clone3's ` => {parent_tid=[N]}, `);
    *  otherwise the `, ` after the entry part is printed at entry. */
   deferredSeparator?: string;
 }
 
+/** The texts printed at entry. */
+export const entryTexts = (a: DecodedArgs): string[] => a.texts.slice(0, a.split);
+/** The texts printed once the call returned. */
+export const exitTexts = (a: DecodedArgs): string[] => a.texts.slice(a.split);
+
+/** texts[from, to) joined by `, `: concatenated rather than with join(),
+ *  which copies them all into a new string (the line is copied once more
+ *  when it is written anyway). */
+function joined(texts: string[], from: number, to: number): string {
+  let s = from < to ? texts[from]! : '';
+  for (let i = from + 1; i < to; i++) s = s + ', ' + texts[i]!;
+  return s;
+}
+
 /** The text of the arguments: all of them, the part printed at entry, or
  *  the part printed once the call returned. */
 export function argsText(a: DecodedArgs, part: 'all' | 'entry' | 'exit'): string {
-  const entry = a.entry.join(', ');
-  const exit = a.exit.join(', ');
-  const sep = a.deferredSeparator ?? (a.entry.length && a.exit.length ? ', ' : '');
+  // The usual case: a whole call.
+  if (part === 'all' && a.deferredSeparator === undefined) return joined(a.texts, 0, a.texts.length);
+  const entry = joined(a.texts, 0, a.split);
+  const exit = joined(a.texts, a.split, a.texts.length);
+  const sep = a.deferredSeparator ?? (a.split > 0 && a.split < a.texts.length ? ', ' : '');
   if (part === 'all') return entry + sep + exit;
   if (part === 'entry') return a.deferredSeparator === undefined ? entry + sep : entry;
   return a.deferredSeparator === undefined ? exit : sep + exit;
 }
 
-const i32 = (v: bigint): bigint => BigInt.asIntN(32, v);
-const u32 = (v: bigint): bigint => BigInt.asUintN(32, v);
+// Most values are small: the range checks spare BigInt.asIntN's generic path.
+const i32 = (v: bigint): bigint => (v >= -0x80000000n && v <= 0x7fffffffn ? v : BigInt.asIntN(32, v));
+const u32 = (v: bigint): bigint => (v >= 0n && v <= 0xffffffffn ? v : BigInt.asUintN(32, v));
 const ptr = (v: bigint): string => (v === 0n ? 'NULL' : hex(v));
+/** A BigInt in decimal, through a number when that is exact (much faster). */
+const decimal = (v: bigint): string => {
+  const n = Number(v);
+  return Number.isSafeInteger(n) ? String(n) : v.toString();
+};
 
 /** Kinds whose value is known only once the call returned. */
 const EXIT_KINDS = new Set(['buf_out', 'sockopt_out', 'epoll_events_out', 'cwd_out', 'dirent_out', 'cpuset_out', 'sockaddr_out', 'socklen_ptr', 'wait_status',
@@ -59,12 +82,18 @@ const EXIT_KINDS = new Set(['buf_out', 'sockopt_out', 'epoll_events_out', 'cwd_o
 
 function blobFor(call: Call, arg: number): Blob | undefined {
   // An exit copy describes the memory after the call: prefer it.
-  return call.blobs.find((b) => b.arg === arg && b.exit) ?? call.blobs.find((b) => b.arg === arg);
+  let entry: Blob | undefined;
+  for (const b of call.blobs) {
+    if (b.arg !== arg) continue;
+    if (b.exit) return b;
+    entry ??= b;
+  }
+  return entry;
 }
 
 function fd(v: bigint, call: Call, o: DecodeOptions): string {
   const n = Number(i32(v));
-  const p = n >= 0 ? o.fdPath?.(call.pid, n) : undefined;
+  const p = n >= 0 && o.fdPath ? o.fdPath(call.pid, n) : undefined;
   return p === undefined ? String(n) : `${n}<${p}>`;
 }
 
@@ -80,21 +109,49 @@ function failed(call: Call): boolean {
   return call.result !== undefined && isError(call.result);
 }
 
-/** A pointer argument shown from its blob, or as an address when nothing
- *  (or nothing usable) was captured. */
-function withBlob(call: Call, i: number, show: (data: Buffer, blob: Blob) => string): string {
+/** The blob a pointer argument is shown from, or what is shown instead:
+ *  NULL, or the address when nothing (or nothing usable) was captured. */
+function blobOrAddress(call: Call, i: number): Blob | string {
   const v = call.args[i] ?? 0n;
   const b = blobFor(call, i);
   if (v === 0n && !(call.synthetic && b)) return 'NULL';
   if (!b || b.fault || b.count) return hex(v);
-  return show(b.data, b);
+  return b;
 }
 
+/** A pointer argument shown from its blob, or as blobOrAddress says. */
+function withBlob(call: Call, i: number, show: (data: Buffer, blob: Blob) => string): string {
+  const b = blobOrAddress(call, i);
+  return typeof b === 'string' ? b : show(b.data, b);
+}
+
+/** A struct argument from its blob. */
+function struct(call: Call, i: number, fmt: (b: Buffer) => string): string {
+  const b = blobOrAddress(call, i);
+  return typeof b === 'string' ? b : fmt(b.data);
+}
+
+/** A struct the call fills in: its address when the call failed. */
+function outStruct(call: Call, i: number, fmt: (b: Buffer) => string): string {
+  return failed(call) ? ptr(call.args[i] ?? 0n) : struct(call, i, fmt);
+}
+
+// Strings are quoted where their bytes are, without a Buffer of their own.
+const C_STRING: QuoteOptions = { nulTerminated: true };
+
+/** A C string argument (a path). */
+function cString(call: Call, i: number): string {
+  const b = blobOrAddress(call, i);
+  return typeof b === 'string' ? b : quote(b.source, C_STRING, b.offset, b.offset + b.length);
+}
+
+/** A buffer argument: its first -s bytes. */
 function buffer(call: Call, i: number, o: DecodeOptions, hexBytes = false): string {
-  return withBlob(call, i, (data, b) => {
-    const { bytes, cut } = limitBytes(data, o.stringLimit, b.truncated);
-    return quote(bytes, { truncated: cut, hex: hexBytes });
-  });
+  const b = blobOrAddress(call, i);
+  if (typeof b === 'string') return b;
+  const cut = b.length > o.stringLimit;
+  const end = b.offset + (cut ? o.stringLimit : b.length);
+  return quote(b.source, { truncated: cut || b.truncated, hex: hexBytes }, b.offset, end);
 }
 
 function argv(call: Call, i: number, o: DecodeOptions): string {
@@ -155,148 +212,166 @@ function futexOp(v: bigint, o: DecodeOptions): string {
   return rest ? `${s}|${hex(rest)}` : s;
 }
 
+/** How one argument is printed: from its value, the options, and the call
+ *  (for its blobs, result and other arguments) with the argument's index. */
+type ArgFormatter = (v: bigint, o: DecodeOptions, call: Call, i: number) => string;
+
+/** Several kinds printed alike. */
+function sameFormatter(kinds: string[], f: ArgFormatter): Array<[string, ArgFormatter]> {
+  return kinds.map((k) => [k, f]);
+}
+
+/** The formatter of each argument kind (src/syscall/syscalls.json). Small
+ *  functions rather than one switch: only the kinds in use get compiled. */
+const FORMATTERS = new Map<string, ArgFormatter>([
+  ['int', (v) => decimal(i32(v))],
+  ['uint', (v) => decimal(u32(v))],
+  ['size', (v) => decimal(BigInt.asUintN(64, v))],
+  ['offset', (v) => decimal(v)],
+  ['hex', (v) => v === 0n ? '0' : hex(v)],
+  ...sameFormatter(['addr', 'ptr'], (v) => ptr(v)),
+  ['pid', (v) => decimal(i32(v))],
+  ...sameFormatter(['uid', 'gid'], (v) => u32(v) === 0xffffffffn ? '-1' : decimal(u32(v))),
+  ['fd', (v, o, call) => fd(v, call, o)],
+  ['dirfd', (v, o, call) => i32(v) === C.AT_FDCWD && !o.raw ? 'AT_FDCWD' : fd(v, call, o)],
+  ['mode', (v, o) => S.fileMode(Number(u32(v)), o)],
+  ['umask', (v) => S.octalMode(u32(v))],
+  ['path', (_v, _o, call, i) => cString(call, i)],
+  ['buf_in', (_v, o, call, i) => buffer(call, i, o)],
+  ['buf_out', (v, o, call, i) => {
+    if (failed(call)) return ptr(v);
+    // Nothing was read, so nothing was captured: strace shows "".
+    if (call.result === 0n && v !== 0n) return '""';
+    return buffer(call, i, o, call.name === 'getrandom');
+  }],
+  ['cwd_out', (v, _o, call, i) => failed(call) ? ptr(v) : cString(call, i)],
+  ['argv', (_v, o, call, i) => argv(call, i, o)],
+  ['envp', (_v, _o, call, i) => envp(call, i)],
+  ['open_flags', (v, o) => o.raw ? hex(v) : S.openFlagsText(u32(v))],
+  ['fd_flags', (v, o) => bits(u32(v), C.openFlags, o)],
+  ['access_mode', (v, o) => bits(v, C.accessModes, o, 'F_OK')],
+  ['at_flags', (v, o) => bits(u32(v), C.atFlags, o)],
+  ['faccessat_flags', (v, o) => bits(u32(v), C.faccessatFlags, o)],
+  ['statx_flags', (v, o) => {
+    if (o.raw) return v === 0n ? '0' : hex(v);
+    const sync = enumName(u32(v) & 0x6000n, C.statxSyncTypes);
+    const rest = flags(u32(v) & ~0x6000n, C.atFlags, '');
+    return rest ? `${sync}|${rest}` : sync;
+  }],
+  ['mmap_prot', (v, o) => bits(v, C.mmapProt, o, 'PROT_NONE')],
+  ['mmap_flags', (v, o) => mmapFlagsText(v, o)],
+  ['signal', (v, o) => o.raw ? i32(v).toString() : signalName(Number(i32(v)))],
+  ['sigprocmask_how', (v, o) => named(v, C.sigprocmaskHow, o)],
+  ['clone_flags', (v, o) => cloneFlagsText(v, o)],
+  ['fcntl_cmd', (v, o) => named(i32(v), C.fcntlCmds, o)],
+  ['clockid', (v, o) => named(i32(v), C.clockIds, o)],
+  ['whence', (v, o) => named(v, C.whence, o)],
+  ['madvise_advice', (v, o) => named(v, C.madviseAdvice, o)],
+  ['fadvise_advice', (v, o) => named(v, C.fadviseAdvice, o)],
+  ['socket_domain', (v, o) => named(v, C.addressFamilies, o)],
+  ['socket_type', (v, o) => socketType(u32(v), o)],
+  ['sock_flags', (v, o) => bits(v, C.socketTypeFlags, o)],
+  ['msg_flags', (v, o) => bits(u32(v), C.msgFlags, o)],
+  ['shutdown_how', (v, o) => named(v, C.shutdownHow, o)],
+  ['sockopt_level', (v, o) => named(i32(v), C.sockoptLevels, o)],
+  ['ioctl_cmd', (v, o) => o.raw ? hex(v) : enumName(u32(v), C.ioctlCmds, undefined, true)],
+  ['futex_op', (v, o) => futexOp(v, o)],
+  ['prctl_option', (v, o) => named(v, C.prctlOptions, o, 'PR_???')],
+  ['arch_prctl_code', (v, o) => o.raw ? hex(v) : enumName(v, C.archPrctlCodes, 'ARCH_???', true)],
+  ['wait_options', (v, o) => bits(u32(v), C.waitOptions, o)],
+  ['flock_op', (v, o) => bits(v, C.flockOps, o)],
+  ['epoll_ctl_op', (v, o) => named(v, C.epollCtlOps, o)],
+  ['rlimit_resource', (v, o) => named(v, C.rlimitResources, o)],
+  ['rusage_who', (v, o) => named(i32(v), C.rusageWho, o)],
+  ['itimer_which', (v, o) => named(v, C.itimerWhich, o)],
+  ['prio_which', (v, o) => named(v, C.prioWhich, o)],
+  ['sched_policy', (v, o) => named(v, C.schedPolicies, o)],
+  ['timer_flags', (v, o) => bits(v, C.timerFlags, o)],
+  ['epoll_flags', (v, o) => bits(v, C.epollCreateFlags, o)],
+  ['efd_flags', (v, o) => bits(v, C.eventfdFlags, o)],
+  ['tfd_flags', (v, o) => bits(v, C.timerfdFlags, o)],
+  ['sfd_flags', (v, o) => bits(v, C.signalfdFlags, o)],
+  ['memfd_flags', (v, o) => bits(v, C.memfdFlags, o)],
+  ['getrandom_flags', (v, o) => bits(v, C.getrandomFlags, o)],
+  ['mremap_flags', (v, o) => bits(v, C.mremapFlags, o)],
+  ['msync_flags', (v, o) => bits(v, C.msyncFlags, o)],
+  ['mlockall_flags', (v, o) => bits(v, C.mlockallFlags, o)],
+  ['rename_flags', (v, o) => bits(v, C.renameFlags, o)],
+  ['close_range_flags', (v, o) => bits(v, C.closeRangeFlags, o)],
+  ['statx_mask', (v, o) => bits(u32(v), C.statxMask, o)],
+  ['inotify_mask', (v, o) => bits(u32(v), C.inotifyMask, o)],
+  ['ptrace_request', (v, o) => named(v, C.ptraceRequests, o)],
+  ['waitid_idtype', (v, o) => named(v, C.waitidTypes, o)],
+  ['stat_out', (v, o, call, i) => {
+    if (failed(call)) return ptr(v);
+    const b = blobOrAddress(call, i);
+    return typeof b === 'string' ? b : S.formatStat(b.source, o, b.offset, b.length);
+  }],
+  ['statfs_out', (_v, o, call, i) => outStruct(call, i, (b) => S.formatStatfs(b, o))],
+  ['statx_out', (_v, o, call, i) => outStruct(call, i, (b) => S.formatStatx(b, o))],
+  ['sockaddr', (_v, o, call, i) => struct(call, i, (b) => S.formatSockaddr(b, o))],
+  ['sockaddr_out', (_v, o, call, i) => outStruct(call, i, (b) => S.formatSockaddr(b, o))],
+  ['socklen_ptr', (_v, _o, call, i) => socklen(call, i)],
+  ['sockopt_in', (_v, _o, call, i) => struct(call, i, sockoptValue)],
+  ['sockopt_out', (_v, _o, call, i) => outStruct(call, i, sockoptValue)],
+  // The events a wait returned: none is `[]`; the array is not captured.
+  ['epoll_events_out', (v, _o, call) => call.result === 0n && v !== 0n ? '[]' : ptr(v)],
+  ['sigset_in', (_v, o, call, i) => struct(call, i, (b) => (b.length >= 8 ? (o.raw ? `[${hex(b.readBigUInt64LE(0))}]` : formatSigset(b.readBigUInt64LE(0))) : '[...]'))],
+  ['sigset_out', (_v, _o, call, i) => outStruct(call, i, (b) => (b.length >= 8 ? formatSigset(b.readBigUInt64LE(0)) : '[...]'))],
+  ['sigaction_in', (_v, o, call, i) => struct(call, i, (b) => S.formatSigaction(b, o))],
+  ['sigaction_out', (_v, o, call, i) => outStruct(call, i, (b) => S.formatSigaction(b, o))],
+  ['stack_in', (_v, _o, call, i) => struct(call, i, S.formatStack)],
+  ['stack_out', (_v, _o, call, i) => outStruct(call, i, S.formatStack)],
+  ...sameFormatter(['timespec_in', 'futex_timeout'], (_v, _o, call, i) => struct(call, i, (b) => S.formatTimespec(b))),
+  ['timespec_out', (_v, _o, call, i) => outStruct(call, i, (b) => S.formatTimespec(b))],
+  ['utimens_in', (_v, _o, call, i) => struct(call, i, S.formatUtimens)],
+  ['timeval_in', (_v, _o, call, i) => struct(call, i, (b) => S.formatTimeval(b))],
+  ['timeval_out', (_v, _o, call, i) => outStruct(call, i, (b) => S.formatTimeval(b))],
+  ['itimerval_in', (_v, _o, call, i) => struct(call, i, S.formatItimerval)],
+  ['itimerval_out', (_v, _o, call, i) => outStruct(call, i, S.formatItimerval)],
+  ['itimerspec_in', (_v, _o, call, i) => struct(call, i, S.formatItimerspec)],
+  ['itimerspec_out', (_v, _o, call, i) => outStruct(call, i, S.formatItimerspec)],
+  ['rlimit_in', (_v, _o, call, i) => struct(call, i, S.formatRlimit)],
+  ['rlimit_out', (_v, _o, call, i) => outStruct(call, i, S.formatRlimit)],
+  ['rusage_out', (_v, o, call, i) => outStruct(call, i, (b) => S.formatRusage(b, o))],
+  ['tms_out', (_v, _o, call, i) => outStruct(call, i, S.formatTms)],
+  ['wait_status', (_v, o, call, i) => outStruct(call, i, (b) => S.formatWaitStatus(b, o))],
+  ['utsname_out', (_v, o, call, i) => outStruct(call, i, (b) => S.formatUtsname(b, o))],
+  ['sysinfo_out', (_v, _o, call, i) => outStruct(call, i, S.formatSysinfo)],
+  ['fds_out', (_v, o, call, i) => {
+    if (!o.fdPath) return outStruct(call, i, S.formatIntPair);
+    // -y: what pipe/socketpair made, from the inodes the capture added.
+    const names = pairNames(call);
+    return outStruct(call, i, (b) => (b.length < 8 ? '[?]' : `[${b.readInt32LE(0)}<${names[0]}>, ${b.readInt32LE(4)}<${names[1]}>]`));
+  }],
+  ['pollfd_in', (_v, o, call, i) =>
+    struct(call, i, (b) => S.formatPollfds(b, Number(u32(call.args[i + 1] ?? 0n)), arrayLimit(o), o, (n) => fd(BigInt(n), call, o)))],
+  ['timespec_inout', (v, _o, call, i) => {
+    // The timeout as given: the exit copy holds the time left.
+    const b = call.blobs.find((x) => x.arg === i && !x.exit);
+    return v === 0n ? 'NULL' : !b || b.fault ? hex(v) : S.formatTimespec(b.data);
+  }],
+  ['iovec_in', (_v, o, call, i) => iovecs(call, i, o, false)],
+  ['iovec_out', (_v, o, call, i) => iovecs(call, i, o, true)],
+  ['epoll_event_in', (_v, o, call, i) => struct(call, i, (b) => S.formatEpollEvent(b, o))],
+  ['clone_args_in', (_v, o, call, i) => struct(call, i, (b) => S.formatCloneArgs(b, o))],
+  ['open_how_in', (_v, o, call, i) => struct(call, i, (b) => S.formatOpenHow(b, o))],
+  ['cpuset_in', (_v, _o, call, i) => struct(call, i, S.formatCpuset)],
+  ['cpuset_out', (_v, _o, call, i) => outStruct(call, i, S.formatCpuset)],
+  ['dirent_out', (v, o, call, i) => failed(call) ? ptr(v) : dirents(call, i, o)],
+  ['ioctl_arg', (_v, o, call, i) => ioctlArg(call, i, o)],
+  ['fcntl_arg', (_v, o, call) => fcntlArg(call, o)],
+]);
+
+const hexFormatter: ArgFormatter = (v) => hex(v);
+
+function formatterOf(kind: string): ArgFormatter {
+  return FORMATTERS.get(kind) ?? hexFormatter;
+}
+
 /** One argument of a given kind. */
 export function formatArg(kind: string, i: number, call: Call, o: DecodeOptions): string {
-  const v = call.args[i] ?? 0n;
-  const so: S.StructOptions = { verbose: o.verbose, raw: o.raw };
-  const struct = (fmt: (b: Buffer) => string): string => withBlob(call, i, (d) => fmt(d));
-  const outStruct = (fmt: (b: Buffer) => string): string => (failed(call) ? ptr(v) : struct(fmt));
-  switch (kind) {
-    case 'int': return i32(v).toString();
-    case 'uint': return u32(v).toString();
-    case 'size': return BigInt.asUintN(64, v).toString();
-    case 'offset': return v.toString();
-    case 'hex': return v === 0n ? '0' : hex(v);
-    case 'addr':
-    case 'ptr': return ptr(v);
-    case 'pid': return i32(v).toString();
-    case 'uid':
-    case 'gid': return u32(v) === 0xffffffffn ? '-1' : u32(v).toString();
-    case 'fd': return fd(v, call, o);
-    case 'dirfd': return i32(v) === C.AT_FDCWD && !o.raw ? 'AT_FDCWD' : fd(v, call, o);
-    case 'mode': return S.fileMode(u32(v), so);
-    case 'umask': return S.octalMode(u32(v));
-    case 'path': return withBlob(call, i, (d) => quote(d, { nulTerminated: true }));
-    case 'buf_in': return buffer(call, i, o);
-    case 'buf_out':
-      if (failed(call)) return ptr(v);
-      // Nothing was read, so nothing was captured: strace shows "".
-      if (call.result === 0n && v !== 0n) return '""';
-      return buffer(call, i, o, call.name === 'getrandom');
-    case 'cwd_out': return failed(call) ? ptr(v) : withBlob(call, i, (d) => quote(d, { nulTerminated: true }));
-    case 'argv': return argv(call, i, o);
-    case 'envp': return envp(call, i);
-    case 'open_flags': return o.raw ? hex(v) : S.openFlagsText(u32(v));
-    case 'fd_flags': return bits(u32(v), C.openFlags, o);
-    case 'access_mode': return bits(v, C.accessModes, o, 'F_OK');
-    case 'at_flags': return bits(u32(v), C.atFlags, o);
-    case 'faccessat_flags': return bits(u32(v), C.faccessatFlags, o);
-    case 'statx_flags': {
-      if (o.raw) return v === 0n ? '0' : hex(v);
-      const sync = enumName(u32(v) & 0x6000n, C.statxSyncTypes);
-      const rest = flags(u32(v) & ~0x6000n, C.atFlags, '');
-      return rest ? `${sync}|${rest}` : sync;
-    }
-    case 'mmap_prot': return bits(v, C.mmapProt, o, 'PROT_NONE');
-    case 'mmap_flags': return mmapFlagsText(v, o);
-    case 'signal': return o.raw ? i32(v).toString() : signalName(Number(i32(v)));
-    case 'sigprocmask_how': return named(v, C.sigprocmaskHow, o);
-    case 'clone_flags': return cloneFlagsText(v, o);
-    case 'fcntl_cmd': return named(i32(v), C.fcntlCmds, o);
-    case 'clockid': return named(i32(v), C.clockIds, o);
-    case 'whence': return named(v, C.whence, o);
-    case 'madvise_advice': return named(v, C.madviseAdvice, o);
-    case 'fadvise_advice': return named(v, C.fadviseAdvice, o);
-    case 'socket_domain': return named(v, C.addressFamilies, o);
-    case 'socket_type': return socketType(u32(v), o);
-    case 'sock_flags': return bits(v, C.socketTypeFlags, o);
-    case 'msg_flags': return bits(u32(v), C.msgFlags, o);
-    case 'shutdown_how': return named(v, C.shutdownHow, o);
-    case 'sockopt_level': return named(i32(v), C.sockoptLevels, o);
-    case 'ioctl_cmd': return o.raw ? hex(v) : enumName(u32(v), C.ioctlCmds, undefined, true);
-    case 'futex_op': return futexOp(v, o);
-    case 'prctl_option': return named(v, C.prctlOptions, o, 'PR_???');
-    case 'arch_prctl_code': return o.raw ? hex(v) : enumName(v, C.archPrctlCodes, 'ARCH_???', true);
-    case 'wait_options': return bits(u32(v), C.waitOptions, o);
-    case 'flock_op': return bits(v, C.flockOps, o);
-    case 'epoll_ctl_op': return named(v, C.epollCtlOps, o);
-    case 'rlimit_resource': return named(v, C.rlimitResources, o);
-    case 'rusage_who': return named(i32(v), C.rusageWho, o);
-    case 'itimer_which': return named(v, C.itimerWhich, o);
-    case 'prio_which': return named(v, C.prioWhich, o);
-    case 'sched_policy': return named(v, C.schedPolicies, o);
-    case 'timer_flags': return bits(v, C.timerFlags, o);
-    case 'epoll_flags': return bits(v, C.epollCreateFlags, o);
-    case 'efd_flags': return bits(v, C.eventfdFlags, o);
-    case 'tfd_flags': return bits(v, C.timerfdFlags, o);
-    case 'sfd_flags': return bits(v, C.signalfdFlags, o);
-    case 'memfd_flags': return bits(v, C.memfdFlags, o);
-    case 'getrandom_flags': return bits(v, C.getrandomFlags, o);
-    case 'mremap_flags': return bits(v, C.mremapFlags, o);
-    case 'msync_flags': return bits(v, C.msyncFlags, o);
-    case 'mlockall_flags': return bits(v, C.mlockallFlags, o);
-    case 'rename_flags': return bits(v, C.renameFlags, o);
-    case 'close_range_flags': return bits(v, C.closeRangeFlags, o);
-    case 'statx_mask': return bits(u32(v), C.statxMask, o);
-    case 'inotify_mask': return bits(u32(v), C.inotifyMask, o);
-    case 'ptrace_request': return named(v, C.ptraceRequests, o);
-    case 'waitid_idtype': return named(v, C.waitidTypes, o);
-    case 'stat_out': return outStruct((b) => S.formatStat(b, so));
-    case 'statfs_out': return outStruct((b) => S.formatStatfs(b, so));
-    case 'statx_out': return outStruct((b) => S.formatStatx(b, so));
-    case 'sockaddr': return struct((b) => S.formatSockaddr(b, so));
-    case 'sockaddr_out': return outStruct((b) => S.formatSockaddr(b, so));
-    case 'socklen_ptr': return socklen(call, i);
-    case 'sockopt_in': return struct(sockoptValue);
-    case 'sockopt_out': return outStruct(sockoptValue);
-    // The events a wait returned: none is `[]`; the array is not captured.
-    case 'epoll_events_out': return call.result === 0n && v !== 0n ? '[]' : ptr(v);
-    case 'sigset_in': return struct((b) => (b.length >= 8 ? (o.raw ? `[${hex(b.readBigUInt64LE(0))}]` : formatSigset(b.readBigUInt64LE(0))) : '[...]'));
-    case 'sigset_out': return outStruct((b) => (b.length >= 8 ? formatSigset(b.readBigUInt64LE(0)) : '[...]'));
-    case 'sigaction_in': return struct((b) => S.formatSigaction(b, so));
-    case 'sigaction_out': return outStruct((b) => S.formatSigaction(b, so));
-    case 'stack_in': return struct(S.formatStack);
-    case 'stack_out': return outStruct(S.formatStack);
-    case 'timespec_in':
-    case 'futex_timeout': return struct((b) => S.formatTimespec(b));
-    case 'timespec_out': return outStruct((b) => S.formatTimespec(b));
-    case 'utimens_in': return struct(S.formatUtimens);
-    case 'timeval_in': return struct((b) => S.formatTimeval(b));
-    case 'timeval_out': return outStruct((b) => S.formatTimeval(b));
-    case 'itimerval_in': return struct(S.formatItimerval);
-    case 'itimerval_out': return outStruct(S.formatItimerval);
-    case 'itimerspec_in': return struct(S.formatItimerspec);
-    case 'itimerspec_out': return outStruct(S.formatItimerspec);
-    case 'rlimit_in': return struct(S.formatRlimit);
-    case 'rlimit_out': return outStruct(S.formatRlimit);
-    case 'rusage_out': return outStruct((b) => S.formatRusage(b, so));
-    case 'tms_out': return outStruct(S.formatTms);
-    case 'wait_status': return outStruct((b) => S.formatWaitStatus(b, so));
-    case 'utsname_out': return outStruct((b) => S.formatUtsname(b, so));
-    case 'sysinfo_out': return outStruct(S.formatSysinfo);
-    case 'fds_out': {
-      if (!o.fdPath) return outStruct(S.formatIntPair);
-      const names = pairNames(call);
-      return outStruct((b) => (b.length < 8 ? '[?]' : `[${b.readInt32LE(0)}<${names[0]}>, ${b.readInt32LE(4)}<${names[1]}>]`));
-    }
-    case 'pollfd_in': return struct((b) => S.formatPollfds(b, Number(u32(call.args[i + 1] ?? 0n)), arrayLimit(o), so, (n) => fd(BigInt(n), call, o)));
-    case 'timespec_inout': {
-      // The timeout as given: the exit copy holds the time left.
-      const b = call.blobs.find((x) => x.arg === i && !x.exit);
-      return v === 0n ? 'NULL' : !b || b.fault ? hex(v) : S.formatTimespec(b.data);
-    }
-    case 'iovec_in':
-    case 'iovec_out': return iovecs(call, i, o, kind === 'iovec_out');
-    case 'epoll_event_in': return struct((b) => S.formatEpollEvent(b, so));
-    case 'clone_args_in': return struct((b) => S.formatCloneArgs(b, so));
-    case 'open_how_in': return struct((b) => S.formatOpenHow(b, so));
-    case 'cpuset_in': return struct(S.formatCpuset);
-    case 'cpuset_out': return outStruct(S.formatCpuset);
-    case 'dirent_out': return failed(call) ? ptr(v) : dirents(call, i, o);
-    case 'ioctl_arg': return ioctlArg(call, i, o);
-    case 'fcntl_arg': return fcntlArg(call, o);
-    default: return hex(v);
-  }
+  return formatterOf(kind)(call.args[i] ?? 0n, o, call, i);
 }
 
 /** How many elements of an array strace shows: -s of them, unless -v. */
@@ -318,7 +393,7 @@ function iovecs(call: Call, i: number, o: DecodeOptions, out: boolean): string {
 
 /** poll's result note: the revents set, and ppoll's time left. */
 function pollNote(call: Call, o: DecodeOptions): string {
-  const so: S.StructOptions = { verbose: o.verbose, raw: o.raw };
+  const so: S.StructOptions = o;
   const fds = call.blobs.find((b) => b.arg === 0 && b.exit && !b.fault);
   let note = fds ? S.formatRevents(fds.data, Number(u32(call.args[1] ?? 0n)), arrayLimit(o), so) : '';
   const left = call.name === 'ppoll' ? call.blobs.find((b) => b.arg === 2 && b.exit && !b.fault && b.data.length >= 16) : undefined;
@@ -358,7 +433,7 @@ function ioctlArg(call: Call, i: number, o: DecodeOptions): string {
   const v = call.args[i] ?? 0n;
   const cmd = u32(call.args[1] ?? 0n);
   if (failed(call)) return ptr(v);
-  const so: S.StructOptions = { verbose: o.verbose, raw: o.raw };
+  const so: S.StructOptions = o;
   switch (cmd) {
     case 0x5401n: return withBlob(call, i, (b) => S.formatTermios(b, so));
     case 0x5413n: return withBlob(call, i, S.formatWinsize);
@@ -380,26 +455,27 @@ function fcntlArg(call: Call, o: DecodeOptions): string {
   }
 }
 
+const argAt = (call: Call, i: number): bigint => call.args[i] ?? 0n;
+
 /** Futex commands whose fourth argument is a timeout. */
 const FUTEX_TIMEOUT_CMDS = new Set([0n, 6n, 9n, 11n, 13n]);
 
 /** How many leading arguments strace shows for this call. */
 function shownArgCount(call: Call, kinds: string[]): number {
-  const a = (i: number): bigint => call.args[i] ?? 0n;
   switch (call.name) {
     case 'open':
     case 'openat': {
       const flagsAt = call.name === 'open' ? 1 : 2;
       // O_TMPFILE includes O_DIRECTORY's bit: only the whole of it takes a mode.
-      const f = a(flagsAt);
+      const f = argAt(call, flagsAt);
       return f & C.O_CREAT || (f & C.O_TMPFILE) === C.O_TMPFILE ? kinds.length : kinds.length - 1;
     }
     case 'fcntl': {
-      const cmd = i32(a(1));
+      const cmd = i32(argAt(call, 1));
       return [1n, 3n, 9n, 11n, 1025n, 1032n, 1034n].includes(cmd) ? 2 : 3;
     }
     case 'futex': {
-      const cmd = a(1) & 0x7fn;
+      const cmd = argAt(call, 1) & 0x7fn;
       if (cmd === 1n || cmd === 7n || cmd === 8n) return 3; // WAKE, UNLOCK_PI, TRYLOCK_PI
       if (cmd === 0n || cmd === 6n || cmd === 13n) return 4; // WAIT, LOCK_PI, LOCK_PI2
       if (cmd === 3n) return 5; // REQUEUE: no val3
@@ -408,23 +484,63 @@ function shownArgCount(call: Call, kinds: string[]): number {
     case 'prctl': return 5;
     case 'ioctl': {
       // Requests without an argument.
-      const req = u32(a(1));
+      const req = u32(argAt(call, 1));
       return req === 0x5450n || req === 0x5451n || req === 0x5422n ? 2 : 3;
     }
     default: return kinds.length;
   }
 }
 
+/** What decoding needs of a call, worked out once per syscall: its argument
+ *  kinds, each argument's formatter, and where the exit part starts (the
+ *  number of arguments when it has none). */
+interface Plan {
+  kinds: string[];
+  formatters: ArgFormatter[];
+  exitStart: number;
+  /** An argument is printed according to another one (decodeArgs). */
+  dependent: boolean;
+}
+const syscallPlans = new Map<string, Plan>();
+const vdsoPlans = new Map<string, Plan>();
+
+function planOf(call: Call): Plan {
+  const plans = call.vdso ? vdsoPlans : syscallPlans;
+  let plan = plans.get(call.name);
+  if (!plan) {
+    const kinds = kindsOf(call.name, call.vdso);
+    const exitStart = kinds.findIndex((kind) => EXIT_KINDS.has(kind));
+    plan = {
+      kinds,
+      formatters: kinds.map(formatterOf),
+      exitStart: exitStart < 0 ? kinds.length : exitStart,
+      dependent: DEPENDENT_ARGS.has(call.name),
+    };
+    plans.set(call.name, plan);
+  }
+  return plan;
+}
+
+/** Calls with an argument printed according to another one (decodeArgs). */
+const DEPENDENT_ARGS = new Set(['futex', 'socket', 'setsockopt', 'getsockopt']);
+
 /** The arguments of a call as strace shows them. */
 export function decodeArgs(call: Call, o: DecodeOptions): DecodedArgs {
-  const kinds = kindsOf(call.name, call.vdso);
   if (call.name === 'clone' && !o.raw) return decodeClone(call, o);
   if (call.name === 'rt_sigreturn') return decodeSigreturn(call, o);
   if (call.name === 'clone3') return decodeClone3(call, o);
+  const plan = planOf(call);
+  const kinds = plan.kinds;
   const n = Math.min(shownArgCount(call, kinds), kinds.length);
+  if (!plan.dependent) {
+    // The usual case: one text per argument, in a list made at its size.
+    const texts: string[] = new Array(n);
+    for (let i = 0; i < n; i++) texts[i] = plan.formatters[i]!(call.args[i] ?? 0n, o, call, i);
+    return { texts, split: Math.min(plan.exitStart, n) };
+  }
   const texts: string[] = [];
+  const futexCmd = (call.args[1] ?? 0n) & 0x7fn;
   for (let i = 0; i < n; i++) {
-    const futexCmd = (call.args[1] ?? 0n) & 0x7fn;
     if (call.name === 'futex' && i === 4 && (futexCmd === 9n || futexCmd === 10n)) {
       // The bitset variants take no second address: strace shows the bitset.
       const bitset = u32(call.args[5] ?? 0n);
@@ -446,18 +562,16 @@ export function decodeArgs(call: Call, o: DecodeOptions): DecodedArgs {
     }
     texts.push(formatArg(kinds[i]!, i, call, o));
   }
-  let split = kinds.slice(0, n).findIndex((k) => EXIT_KINDS.has(k));
-  if (split < 0) split = texts.length;
-  return { entry: texts.slice(0, split), exit: texts.slice(split) };
+  return { texts, split: Math.min(plan.exitStart, texts.length) };
 }
 
 /** rt_sigreturn shows the mask it restores (from the signal frame the
  *  capture copied); a capture without it shows nothing, as before. */
 function decodeSigreturn(call: Call, o: DecodeOptions): DecodedArgs {
   const b = blobFor(call, 0);
-  if (!b || b.fault || b.data.length < 16) return { entry: [], exit: [] };
+  if (!b || b.fault || b.data.length < 16) return { texts: [], split: 0 };
   const mask = b.data.readBigUInt64LE(0);
-  return { entry: [`{mask=${o.raw ? `[${hex(mask)}]` : formatSigset(mask)}}`], exit: [] };
+  return { texts: [`{mask=${o.raw ? `[${hex(mask)}]` : formatSigset(mask)}}`], split: 1 };
 }
 
 /** What rt_sigreturn restores as its result: the frame's rax. */
@@ -482,7 +596,8 @@ function decodeClone(call: Call, o: DecodeOptions): DecodedArgs {
   const exit: string[] = [];
   if (f & 0x1200000n) exit.push(`child_tidptr=${ptr(call.args[3] ?? 0n)}`);
   if (f & 0x80000n) exit.push(`tls=${ptr(call.args[4] ?? 0n)}`);
-  return exit.length ? { entry, exit, deferredSeparator: ', ' } : { entry, exit };
+  const texts = [...entry, ...exit];
+  return exit.length ? { texts, split: entry.length, deferredSeparator: ', ' } : { texts, split: entry.length };
 }
 
 /** clone3(2): with CLONE_PARENT_SETTID the kernel stores the child's tid
@@ -491,10 +606,10 @@ function decodeClone3(call: Call, o: DecodeOptions): DecodedArgs {
   const args = [formatArg('clone_args_in', 0, call, o), formatArg('size', 1, call, o)];
   const b = blobFor(call, 0);
   const flagsValue = b && !b.fault && b.data.length >= 8 ? b.data.readBigUInt64LE(0) : 0n;
-  if (!(flagsValue & 0x100000n) || o.raw) return { entry: args, exit: [] };
+  if (!(flagsValue & 0x100000n) || o.raw) return { texts: args, split: args.length };
   const r = call.result;
   const stored = r !== undefined && !call.noReturn && r > 0n ? ` => {parent_tid=[${r}]}` : '';
-  return { entry: [args[0]!], exit: [args[1]!], deferredSeparator: `${stored}, ` };
+  return { texts: args, split: 1, deferredSeparator: `${stored}, ` };
 }
 
 const ERESTARTSYS = 512, ERESTARTNOHAND = 514, ERESTART_RESTARTBLOCK = 516, EINTR = 4;
@@ -573,7 +688,7 @@ export function formatResult(call: Call, o: DecodeOptions): string {
     }
   }
   if (returnsFd(call.name)) return resultFd(r, call, o);
-  return r.toString();
+  return decimal(r);
 }
 
 function resultFd(r: bigint, call: Call, o: DecodeOptions): string {

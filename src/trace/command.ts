@@ -1,19 +1,19 @@
-// `trapline trace`, `record` and `show`: strace's options (-f -e -o -c -C
-// -y -T -t -s -v -X) on commander, the capture started, the stream decoded.
-import { Command, Option } from 'commander';
+// `trapline trace`, `record` and `show` once their command lines are read
+// (command-line.ts, quick-args.ts): the capture started, the stream decoded.
 import { closeSync, createReadStream, openSync, readlinkSync, writeSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import type { Readable } from 'node:stream';
 import { captureBin, CaptureError, startCapture, waitExit } from './capture.js';
-import { FilterError, makeFilter } from './filter.js';
-import { TraceView, type ViewOptions } from './session.js';
+import type { CallFilter } from './filter.js';
+import type { TraceView, ViewOptions } from './session.js';
 import { readTrace, TraceFormatError } from './stream.js';
 
 export const USAGE_EXIT = 2;
 
 export class UsageError extends Error {}
 
-interface ViewFlags {
+/** The options of trace and show, named as commander names them. */
+export interface ViewFlags {
   f?: number;
   e?: string[];
   o?: string;
@@ -30,41 +30,27 @@ interface ViewFlags {
   p?: string;
 }
 
-const count = (_: string | boolean, prev: number | undefined): number => (prev ?? 0) + 1;
-const collect = (v: string, prev: string[] | undefined): string[] => [...(prev ?? []), v];
-
-/** The options `trace` and `show` share (strace's spellings). */
-function addViewOptions(cmd: Command): Command {
-  return cmd
-    .option('-f', 'follow forks and threads', count)
-    .option('-e <expr>', 'trace=SET: which calls (names, !, %file %process %network %signal %memory %desc)', collect)
-    .option('-o <file>', 'write the trace to FILE instead of stderr')
-    .option('-c', 'count time, calls and errors per syscall; print a summary')
-    .option('-C', 'like -c, and print the calls too')
-    .option('-y', 'print paths with file descriptors')
-    .option('-T', 'print the time spent in each call')
-    .option('-t', 'print wall-clock time (-tt with microseconds, -ttt seconds since the epoch)', count)
-    .option('-s <n>', 'print at most N bytes of a string (default 32)')
-    .option('-v', 'print structs unabbreviated')
-    .addOption(new Option('-X <format>', 'how constants print').choices(['raw', 'abbrev']))
-    .option('--json', 'one JSON object per call')
-    .option('--vdso', 'show vDSO calls (clock_gettime, ...)');
-}
-
 function parseLimit(s: string | undefined): number {
   if (s === undefined) return 32;
   if (!/^\d+$/.test(s)) throw new UsageError(`invalid -s argument: '${s}'`);
   return Number(s);
 }
 
-function viewOptions(f: ViewFlags, toFile: boolean): ViewOptions {
-  let filter;
+/** -e trace=SET. Without -e, every call: no need to load the syscall table
+ *  (filter.js) before starting the program. */
+async function callFilter(expressions: string[] | undefined): Promise<CallFilter> {
+  if (!expressions?.length) return () => true;
+  const { FilterError, makeFilter } = await import('./filter.js');
   try {
-    filter = makeFilter(f.e ?? []);
+    return makeFilter(expressions);
   } catch (e) {
     if (e instanceof FilterError) throw new UsageError(e.message);
     throw e;
   }
+}
+
+async function viewOptions(f: ViewFlags, toFile: boolean): Promise<ViewOptions> {
+  const filter = await callFilter(f.e);
   return {
     follow: (f.f ?? 0) > 0,
     filter,
@@ -101,19 +87,28 @@ interface Output {
   close: () => void;
 }
 
-/** Where the trace goes: a file (-o) or our stderr. */
+/** Bytes of output gathered before a write (a chunk of the stream makes less). */
+const OUTPUT_BUFFER = 1 << 20;
+
+/** Where the trace goes: a file (-o) or our stderr. Text is copied into one
+ *  buffer as it comes (as latin1, one byte a character, as it was read) and
+ *  written once a chunk of the stream is done, or the buffer is full. */
 function openOutput(file: string | undefined): Output {
   const fd = file === undefined ? 2 : openSync(file, 'w');
-  let pending: string[] = [];
+  const buf = Buffer.allocUnsafe(OUTPUT_BUFFER);
+  let used = 0;
   const flush = (): void => {
-    if (!pending.length) return;
-    const bytes = Buffer.from(pending.join(''), 'latin1');
-    pending = [];
-    writeAll(fd, bytes);
+    if (!used) return;
+    writeAll(fd, buf.subarray(0, used));
+    used = 0;
   };
   return {
     write: (s) => {
-      pending.push(s);
+      if (used + s.length > buf.length) {
+        flush();
+        if (s.length > buf.length) return writeAll(fd, Buffer.from(s, 'latin1'));
+      }
+      used += buf.write(s, used, 'latin1');
     },
     flush,
     close: () => {
@@ -164,20 +159,28 @@ async function traceAction(argv: string[], f: ViewFlags): Promise<void> {
   if (f.p !== undefined)
     throw new UsageError('-p is not supported: trapline rewrites a program as it loads it, so it starts programs itself and cannot attach to a running one');
   if (argv.length === 0) throw new UsageError('must have PROG [ARGS]');
-  const options = viewOptions(f, f.o !== undefined);
+  const options = await viewOptions(f, f.o !== undefined);
   options.initialFds = inheritedFds();
   options.cwd = process.cwd();
   options.envCount = Object.keys(process.env).length;
   const out = openOutput(f.o);
   const child = startCapture({ stringLimit: options.stringLimit, vdso: options.vdso, firstOnly: !options.follow }, argv);
-  ignoreTerminalSignals();
-  const view = new TraceView(options, out.write);
   const pipe = child.stdio[3] as Readable;
+  // Listened to at once: Node drops what nobody listens to on a child's
+  // pipe when the child exits, which a short program does before the
+  // decoder below has loaded.
+  pipe.on('readable', () => undefined);
+  const exited = waitExit(child);
+  exited.catch(() => undefined); // handled below, after the import
+  ignoreTerminalSignals();
+  // The decoder loads while the program starts (the pipe holds what comes first).
+  const { TraceView } = await import('./session.js');
+  const view = new TraceView(options, out.write);
   const decoding = decode(pipe, view, out).then(
     () => undefined,
     (e: unknown) => e,
   );
-  const [ended, error] = await Promise.all([waitExit(child), decoding]);
+  const [ended, error] = await Promise.all([exited, decoding]);
   out.close();
   if (error !== undefined) {
     if (view.started || (ended.code === 0 && !ended.signal)) fail('trace', error);
@@ -187,7 +190,14 @@ async function traceAction(argv: string[], f: ViewFlags): Promise<void> {
   mirrorExit(ended.code, ended.signal);
 }
 
-async function recordAction(argv: string[], f: { o?: string; s?: string; vdso?: boolean }): Promise<void> {
+/** The options of record. */
+export interface RecordFlags {
+  o?: string;
+  s?: string;
+  vdso?: boolean;
+}
+
+async function recordAction(argv: string[], f: RecordFlags): Promise<void> {
   if (f.o === undefined) throw new UsageError('record needs -o RUN.tltrace');
   if (argv.length === 0) throw new UsageError('must have PROG [ARGS]');
   const child = startCapture({ outputFile: f.o, stringLimit: parseLimit(f.s), vdso: f.vdso === true }, argv);
@@ -197,8 +207,9 @@ async function recordAction(argv: string[], f: { o?: string; s?: string; vdso?: 
 }
 
 async function showAction(file: string, f: ViewFlags): Promise<void> {
-  const options = viewOptions(f, f.o !== undefined);
+  const options = await viewOptions(f, f.o !== undefined);
   const out = openOutput(f.o);
+  const { TraceView } = await import('./session.js');
   await decode(createReadStream(file), new TraceView(options, out.write), out);
   out.close();
 }
@@ -221,57 +232,7 @@ function fail(cmd: string, e: unknown): never {
   throw e;
 }
 
-const TRACE_COMMANDS = new Set(['trace', 'record', 'show']);
-
-/** Usage errors of trace, record and show as strace words them: one line
- *  and a hint, no help page. Commander shares one output configuration
- *  among commands, so the command in use is remembered by a hook. */
-function straceLikeErrors(program: Command): void {
-  let current = '';
-  program.hook('preSubcommand', (_, sub) => {
-    current = sub.name();
-  });
-  program.configureOutput({
-    writeErr: (s) => process.stderr.write(s),
-    outputError: (s, write) => {
-      if (!TRACE_COMMANDS.has(current)) return write(s);
-      write(`trapline ${current}: ${s.replace(/^error: /, '')}Try 'trapline ${current} -h' for more information.\n`);
-    },
-  });
-  for (const c of program.commands) if (TRACE_COMMANDS.has(c.name())) c.showHelpAfterError(false);
-}
-
-export function addTraceCommands(program: Command): void {
-  addViewOptions(
-    program
-      .command('trace')
-      .configureHelp({ sortOptions: false })
-      .description('trace PROG like strace, on trapline\'s engine')
-      .usage('[-fcCyTvt] [-e trace=SET] [-o FILE] [-s N] [-X raw|abbrev] [--json] [--vdso] [--] PROG [ARGS...]'),
-  )
-    .option('-p <pid>', 'not supported: trapline starts the programs it traces')
-    .argument('[prog...]', 'the program and its arguments')
-    .passThroughOptions()
-    .action((argv: string[], f: ViewFlags) => traceAction(argv, f).catch((e) => fail('trace', e)));
-
-  program
-    .command('record')
-    .description('run PROG under trapline and write its binary trace to a file for `show`')
-    .usage('-o RUN.tltrace [-s N] [--vdso] [--] PROG [ARGS...]')
-    .option('-o <file>', 'the trace file to write')
-    .option('-s <n>', 'capture at most N bytes of each buffer (default 32)')
-    .option('--vdso', 'capture vDSO calls too')
-    .argument('[prog...]', 'the program and its arguments')
-    .passThroughOptions()
-    .action((argv: string[], f: { o?: string; s?: string; vdso?: boolean }) => recordAction(argv, f).catch((e) => fail('record', e)));
-
-  addViewOptions(
-    program
-      .command('show')
-      .description('print a recorded trace as `trace` would have')
-      .usage('[options] RUN.tltrace'),
-  )
-    .argument('<file>', 'a trace written by `trapline record`')
-    .action((file: string, f: ViewFlags) => showAction(file, f).catch((e) => fail('show', e)));
-  straceLikeErrors(program);
-}
+/** The commands, each ending the process the way its errors call for. */
+export const traceCommand = (argv: string[], f: ViewFlags): Promise<void> => traceAction(argv, f).catch((e) => fail('trace', e));
+export const recordCommand = (argv: string[], f: RecordFlags): Promise<void> => recordAction(argv, f).catch((e) => fail('record', e));
+export const showCommand = (file: string, f: ViewFlags): Promise<void> => showAction(file, f).catch((e) => fail('show', e));

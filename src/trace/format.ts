@@ -40,11 +40,17 @@ export class TextPrinter {
     if (process) for (const [t, p] of [...this.live]) if (p === pid) this.live.delete(t);
   }
 
+  /** `PID ` texts by tid (-f -o FILE prints one on every line). */
+  private pidColumns = new Map<number, string>();
+
   private prefix(tid: number, time: bigint): string {
     let p = '';
-    if (this.o.pidColumn) p = `${String(tid).padEnd(5)} `;
+    if (this.o.pidColumn) {
+      p = this.pidColumns.get(tid) ?? '';
+      if (!p) this.pidColumns.set(tid, (p = `${String(tid).padEnd(5)} `));
+    }
     else if (this.multi && this.live.size > 1) p = `[pid ${String(tid).padStart(5)}] `;
-    return p + this.timestamp(time);
+    return this.o.timestamps ? p + this.timestamp(time) : p;
   }
 
   private timestamp(mono: bigint): string {

@@ -1,5 +1,5 @@
 // --json: one object per line for each call and each process end.
-import { decodeArgs, formatResult, type DecodeOptions } from './args.js';
+import { decodeArgs, entryTexts, exitTexts, formatResult, type DecodeOptions } from './args.js';
 import type { Call } from './calls.js';
 import { errnoName, isError } from './errno.js';
 import { hex } from './flags.js';
@@ -46,8 +46,8 @@ export function callToJson(call: Call, o: DecodeOptions, realtimeOffset: bigint)
     name: call.name,
     vdso: call.vdso,
     args: a.deferredSeparator?.startsWith(' => ')
-      ? [...a.entry.slice(0, -1), `${a.entry.at(-1)}${a.deferredSeparator.slice(0, -2)}`, ...a.exit]
-      : [...a.entry, ...a.exit],
+      ? [...entryTexts(a).slice(0, -1), `${entryTexts(a).at(-1)}${a.deferredSeparator.slice(0, -2)}`, ...exitTexts(a)]
+      : a.texts,
     raw: call.synthetic ? [] : call.args.map((v) => hex(v)),
     result: r === undefined ? null : Number.isSafeInteger(Number(r)) ? Number(r) : r.toString(),
     text: formatResult(call, o),

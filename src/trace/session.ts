@@ -2,13 +2,13 @@
 // --vdso → text lines, JSON lines or the -c table. `trace` feeds it live,
 // `show` from a file; both print the same.
 import type { DecodeOptions } from './args.js';
-import { CallPairer, type Call, type CallEvent } from './calls.js';
+import { CallPairer, newCall, type Call, type CallEvent } from './calls.js';
 import { FdPaths } from './fd-paths.js';
 import type { CallFilter } from './filter.js';
 import { TextPrinter } from './format.js';
 import { callToJson, exitToJson, signalToJson } from './json.js';
 import { formatSiginfo } from './siginfo.js';
-import type { StreamHeader, TraceRecord } from './stream.js';
+import { Blob, BlobFlag, type StreamHeader, type TraceRecord } from './stream.js';
 import { Summary } from './summary.js';
 
 export interface ViewOptions {
@@ -187,20 +187,16 @@ export class TraceView {
   private initialExec(ev: Extract<CallEvent, { kind: 'image_start' }>): void {
     const argv = Buffer.from(ev.argv.map((a) => a + '\0').join(''), 'latin1');
     const blobs = [
-      { arg: 0, exit: false, truncated: false, fault: false, strvec: false, count: false, data: Buffer.from(ev.path + '\0', 'latin1') },
-      { arg: 1, exit: false, truncated: false, fault: false, strvec: true, count: false, data: argv },
+      Blob.of(0, 0, Buffer.from(ev.path + '\0', 'latin1')),
+      Blob.of(1, BlobFlag.STRVEC, argv),
     ];
     const envCount = ev.envCount ?? this.o.envCount;
     if (envCount !== undefined) {
       const n = Buffer.alloc(8);
       n.writeBigUInt64LE(BigInt(envCount));
-      blobs.push({ arg: 2, exit: false, truncated: false, fault: false, strvec: false, count: true, data: n });
+      blobs.push(Blob.of(2, BlobFlag.COUNT, n));
     }
-    const call: Call = {
-      pid: ev.pid, tid: ev.tid, nr: 59, name: 'execve', vdso: false,
-      args: [0n, 0n, 0n, 0n, 0n, 0n],
-      blobs, enterTime: ev.time, result: 0n, exitTime: ev.time, synthetic: true,
-    };
+    const call = newCall(ev.pid, ev.tid, 59, 'execve', false, [0n, 0n, 0n, 0n, 0n, 0n], blobs, ev.time, 0n, ev.time, true);
     this.handle({ kind: 'call', call });
   }
 }

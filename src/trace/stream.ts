@@ -2,6 +2,7 @@
 // bytes arrive in arbitrary chunks (a pipe) and come out as typed records.
 // This file and the header describe the same bytes; change both together.
 import type { Readable } from 'node:stream';
+import { int64At, int64NumberAt, uint64At } from './fields.js';
 
 export const TRACE_MAGIC = Buffer.from('TLTRACE\0', 'latin1');
 export const TRACE_VERSION = 1;
@@ -31,18 +32,45 @@ export interface StreamHeader {
   vdso: boolean;
 }
 
-/** Memory a pointer argument referred to. */
-export interface Blob {
-  arg: number;
+/** Memory a pointer argument referred to: `length` bytes at `offset` of
+ *  `source` (for the stream's blobs, the chunk they came in). */
+export class Blob {
   /** Captured after the call. */
-  exit: boolean;
-  truncated: boolean;
-  fault: boolean;
-  strvec: boolean;
-  count: boolean;
+  readonly exit: boolean;
+  readonly truncated: boolean;
+  readonly fault: boolean;
+  readonly strvec: boolean;
+  readonly count: boolean;
   /** iovecs, each followed by what it points to (readv, writev). */
-  iovec?: boolean;
-  data: Buffer;
+  readonly iovec: boolean;
+  #view: Buffer | undefined = undefined;
+
+  constructor(
+    readonly arg: number,
+    flags: number,
+    readonly source: Buffer,
+    readonly offset: number,
+    readonly length: number,
+  ) {
+    this.exit = (flags & BlobFlag.EXIT) !== 0;
+    this.truncated = (flags & BlobFlag.TRUNCATED) !== 0;
+    this.fault = (flags & BlobFlag.FAULT) !== 0;
+    this.strvec = (flags & BlobFlag.STRVEC) !== 0;
+    this.count = (flags & BlobFlag.COUNT) !== 0;
+    this.iovec = (flags & BlobFlag.IOVEC) !== 0;
+  }
+
+  /** A blob of these bytes. */
+  static of(arg: number, flags: number, data: Buffer): Blob {
+    return new Blob(arg, flags, data, 0, data.length);
+  }
+
+  /** The bytes as a Buffer of their own: a view, made on first use, as it
+   *  costs more than the rest of a blob (decoders mostly read the bytes
+   *  where they are: quote, formatStat). */
+  get data(): Buffer {
+    return (this.#view ??= this.source.subarray(this.offset, this.offset + this.length));
+  }
 }
 
 interface Head {
@@ -117,52 +145,41 @@ export type TraceRecord =
 
 export class TraceFormatError extends Error {}
 
-function readBlobs(buf: Buffer, start: number, end: number): Blob[] {
-  const blobs: Blob[] = [];
+function readBlobs(buf: Buffer, dv: DataView, start: number, end: number): Blob[] {
+  // Counted first, so that the list is made at its size (a list that grows
+  // from empty is made room for 17).
+  let n = 0;
+  for (let off = start; off + BLOB_HEAD_SIZE <= end; n++) off += BLOB_HEAD_SIZE + ((dv.getUint32(off + 4, true) + 7) & ~7);
+  const blobs: Blob[] = new Array(n);
   let off = start;
-  while (off < end) {
+  for (let i = 0; off < end; i++) {
     if (off + BLOB_HEAD_SIZE > end) throw new TraceFormatError(`blob header runs past its record at ${off}`);
-    const arg = buf.readUInt8(off);
-    const flags = buf.readUInt8(off + 1);
-    const len = buf.readUInt32LE(off + 4);
+    const arg = buf[off]!;
+    const flags = buf[off + 1]!;
+    const len = dv.getUint32(off + 4, true);
     const dataStart = off + BLOB_HEAD_SIZE;
     if (dataStart + len > end) throw new TraceFormatError(`blob of ${len} bytes runs past its record`);
     if (arg > 6) throw new TraceFormatError(`blob for argument ${arg}`); // 6: descriptors made (fd-paths.ts)
-    blobs.push({
-      arg,
-      exit: (flags & BlobFlag.EXIT) !== 0,
-      truncated: (flags & BlobFlag.TRUNCATED) !== 0,
-      fault: (flags & BlobFlag.FAULT) !== 0,
-      strvec: (flags & BlobFlag.STRVEC) !== 0,
-      count: (flags & BlobFlag.COUNT) !== 0,
-      iovec: (flags & BlobFlag.IOVEC) !== 0,
-      data: Buffer.from(buf.subarray(dataStart, dataStart + len)),
-    });
+    // The bytes stay in the chunk (never reused) rather than being copied.
+    blobs[i] = new Blob(arg, flags, buf, dataStart, len);
     off = dataStart + ((len + 7) & ~7);
   }
   return blobs;
 }
 
-/** A signed 64-bit field. Most values fit 32 bits: one small BigInt then,
- *  instead of Buffer's generic (and much slower) readBigInt64LE. */
-function int64(buf: Buffer, off: number): bigint {
-  const lo = buf.readUInt32LE(off);
-  const hi = buf.readInt32LE(off + 4);
-  if (hi === 0) return BigInt(lo);
-  if (hi === -1 && lo >= 0x80000000) return BigInt(lo - 0x100000000);
-  return (BigInt(hi) << 32n) | BigInt(lo);
+const NO_BLOBS: Blob[] = [];
+
+function blobsOf(buf: Buffer, dv: DataView, start: number, end: number): Blob[] {
+  // Most records carry no blob: share one empty list (never modified).
+  return start < end ? readBlobs(buf, dv, start, end) : NO_BLOBS;
 }
 
-/** An unsigned 64-bit field (times). */
-function uint64(buf: Buffer, off: number): bigint {
-  const hi = buf.readUInt32LE(off + 4);
-  const lo = buf.readUInt32LE(off);
-  return hi === 0 ? BigInt(lo) : (BigInt(hi) << 32n) | BigInt(lo);
-}
+// Fields are read through a DataView (one per chunk): its methods are
+// builtins, cheaper than Buffer's read methods (JavaScript) while cold.
 
-function readArgs(buf: Buffer, off: number, n: number): bigint[] {
+function readArgs(dv: DataView, off: number, n: number): bigint[] {
   const args: bigint[] = new Array(n);
-  for (let i = 0; i < n; i++) args[i] = int64(buf, off + 8 * i);
+  for (let i = 0; i < n; i++) args[i] = int64At(dv, off + 8 * i);
   return args;
 }
 
@@ -171,70 +188,80 @@ function cString(b: Buffer): string {
   return b.subarray(0, nul < 0 ? b.length : nul).toString('latin1');
 }
 
-/** Parse one whole record (its bytes exactly). */
-export function parseRecord(rec: Buffer): TraceRecord {
-  const size = rec.readUInt32LE(0);
-  const code = rec.readUInt16LE(4);
-  const flags = rec.readUInt16LE(6);
-  const head: Head = { pid: rec.readInt32LE(8), tid: rec.readInt32LE(12), time: uint64(rec, 16) };
-  const need = (body: number): void => {
-    if (size < RECORD_HEAD_SIZE + body) throw new TraceFormatError(`record type ${code} of ${size} bytes is too short`);
-  };
-  const b = RECORD_HEAD_SIZE;
+/** The fixed part of each record type after the head, in bytes. */
+const BODY_SIZES: Partial<Record<number, number>> = {
+  [RecordType.SYSCALL]: 72,
+  [RecordType.SYSCALL_ENTER]: 56,
+  [RecordType.SYSCALL_EXIT]: 16,
+  [RecordType.VDSO]: 64,
+  [RecordType.PROCESS_EXIT]: 8,
+  [RecordType.IMAGE_START]: 8,
+  [RecordType.SIGNAL]: 8,
+};
+
+const viewOf = (b: Buffer): DataView => new DataView(b.buffer, b.byteOffset, b.length);
+
+/** Parse one whole record: the `size` bytes at `at` of `rec`. */
+export function parseRecord(rec: Buffer, at = 0): TraceRecord {
+  return parseAt(rec, viewOf(rec), at);
+}
+
+/** parseRecord, with a view of the buffer (made once per chunk). */
+function parseAt(rec: Buffer, dv: DataView, at: number): TraceRecord {
+  const size = dv.getUint32(at, true);
+  const code = dv.getUint16(at + 4, true);
+  const flags = dv.getUint16(at + 6, true);
+  const pid = dv.getInt32(at + 8, true);
+  const tid = dv.getInt32(at + 12, true);
+  const time = uint64At(dv, at + 16);
+  const body = BODY_SIZES[code];
+  if (body !== undefined && size < RECORD_HEAD_SIZE + body) throw new TraceFormatError(`record type ${code} of ${size} bytes is too short`);
+  const b = at + RECORD_HEAD_SIZE;
+  const end = at + size;
+  // Object literals of one shape per type (no spreads): this runs per call.
   switch (code) {
     case RecordType.SYSCALL:
-      need(72);
       return {
-        type: 'syscall',
-        ...head,
-        nr: Number(int64(rec, b)),
-        args: readArgs(rec, b + 8, 6),
-        result: int64(rec, b + 56),
-        exitTime: uint64(rec, b + 64),
-        blobs: readBlobs(rec, b + 72, size),
+        type: 'syscall', pid, tid, time,
+        nr: int64NumberAt(dv, b),
+        args: readArgs(dv, b + 8, 6),
+        result: int64At(dv, b + 56),
+        exitTime: uint64At(dv, b + 64),
+        blobs: blobsOf(rec, dv, b + 72, end),
       };
     case RecordType.SYSCALL_ENTER:
-      need(56);
       return {
-        type: 'enter',
-        ...head,
-        nr: Number(int64(rec, b)),
-        args: readArgs(rec, b + 8, 6),
-        blobs: readBlobs(rec, b + 56, size),
+        type: 'enter', pid, tid, time,
+        nr: int64NumberAt(dv, b),
+        args: readArgs(dv, b + 8, 6),
+        blobs: blobsOf(rec, dv, b + 56, end),
       };
     case RecordType.SYSCALL_EXIT:
-      need(16);
       return {
-        type: 'exit',
-        ...head,
-        nr: Number(int64(rec, b)),
-        result: int64(rec, b + 8),
-        blobs: readBlobs(rec, b + 16, size),
+        type: 'exit', pid, tid, time,
+        nr: int64NumberAt(dv, b),
+        result: int64At(dv, b + 8),
+        blobs: blobsOf(rec, dv, b + 16, end),
       };
     case RecordType.VDSO:
-      need(64);
       return {
-        type: 'vdso',
-        ...head,
-        fn: Number(int64(rec, b)),
-        args: readArgs(rec, b + 8, 5),
-        result: int64(rec, b + 48),
-        exitTime: uint64(rec, b + 56),
-        blobs: readBlobs(rec, b + 64, size),
+        type: 'vdso', pid, tid, time,
+        fn: int64NumberAt(dv, b),
+        args: readArgs(dv, b + 8, 5),
+        result: int64At(dv, b + 48),
+        exitTime: uint64At(dv, b + 56),
+        blobs: blobsOf(rec, dv, b + 64, end),
       };
     case RecordType.PROCESS_EXIT:
-      need(8);
-      return { type: 'process_exit', ...head, status: rec.readInt32LE(b), signal: rec.readInt32LE(b + 4) };
+      return { type: 'process_exit', pid, tid, time, status: dv.getInt32(b, true), signal: dv.getInt32(b + 4, true) };
     case RecordType.IMAGE_START: {
-      need(8);
-      const blobs = readBlobs(rec, b + 8, size);
+      const blobs = readBlobs(rec, dv, b + 8, end);
       const pathBlob = blobs.find((x) => x.arg === 0);
       const argvBlob = blobs.find((x) => x.arg === 1);
       const envBlob = blobs.find((x) => x.arg === 2 && x.count && x.data.length >= 8);
       return {
-        type: 'image_start',
-        ...head,
-        ppid: rec.readInt32LE(b),
+        type: 'image_start', pid, tid, time,
+        ppid: dv.getInt32(b, true),
         initial: (flags & IMAGE_INITIAL) !== 0,
         path: pathBlob ? cString(pathBlob.data) : '',
         argv: argvBlob ? splitStrvec(argvBlob.data) : [],
@@ -242,12 +269,11 @@ export function parseRecord(rec: Buffer): TraceRecord {
       };
     }
     case RecordType.SIGNAL: {
-      need(8);
-      const info = readBlobs(rec, b + 8, size).find((x) => x.arg === 0);
-      return { type: 'signal', ...head, signo: rec.readInt32LE(b), siginfo: info ? info.data : Buffer.alloc(0) };
+      const info = readBlobs(rec, dv, b + 8, end).find((x) => x.arg === 0);
+      return { type: 'signal', pid, tid, time, signo: dv.getInt32(b, true), siginfo: info ? info.data : Buffer.alloc(0) };
     }
     default:
-      return { type: 'unknown', ...head, code };
+      return { type: 'unknown', pid, tid, time, code };
   }
 }
 
@@ -282,35 +308,57 @@ function parseHeader(buf: Buffer): { header: StreamHeader; size: number } {
   };
 }
 
-/** Feed it chunks in order; it returns the records each chunk completed. */
+const EMPTY = Buffer.alloc(0);
+
+/** Feed it chunks in order; it hands over the records each chunk completed. */
 export class TraceParser {
-  private pending: Buffer = Buffer.alloc(0);
+  private pending: Buffer = EMPTY;
   header: StreamHeader | undefined;
 
+  /** The records this chunk completed. */
   push(chunk: Buffer): TraceRecord[] {
-    this.pending = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
     const out: TraceRecord[] = [];
+    this.feed(chunk, (r) => out.push(r));
+    return out;
+  }
+
+  /** Each record this chunk completed, to `each` as soon as it is read: a
+   *  record then lives only while it is handled, which spares the garbage
+   *  collector (and memory) a chunk's worth of live records. */
+  feed(chunk: Buffer, each: (r: TraceRecord) => void): void {
+    if (this.header && this.pending.length >= RECORD_HEAD_SIZE) {
+      // The last chunk cut a record (whose size the loop below checked):
+      // complete it with the bytes it needs, rather than copy the whole chunk.
+      const rest = this.pending.readUInt32LE(0) - this.pending.length;
+      if (rest <= chunk.length) {
+        each(parseRecord(Buffer.concat([this.pending, chunk.subarray(0, rest)])));
+        this.pending = EMPTY;
+        chunk = chunk.subarray(rest);
+      }
+    }
+    this.pending = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
     let off = 0;
     if (!this.header) {
       // Check the magic as soon as it is here, so garbage fails fast.
       if (this.pending.length >= 8 && !this.pending.subarray(0, 8).equals(TRACE_MAGIC))
         throw new TraceFormatError('not a trapline trace stream (bad magic)');
-      if (this.pending.length < FILE_HEAD_SIZE) return out;
+      if (this.pending.length < FILE_HEAD_SIZE) return;
       const { size } = parseHeader(this.pending);
-      if (this.pending.length < size) return out;
+      if (this.pending.length < size) return;
       this.header = parseHeader(this.pending).header;
       off = size;
     }
-    while (this.pending.length - off >= RECORD_HEAD_SIZE) {
-      const size = this.pending.readUInt32LE(off);
+    const buf = this.pending;
+    const dv = viewOf(buf);
+    while (buf.length - off >= RECORD_HEAD_SIZE) {
+      const size = dv.getUint32(off, true);
       if (size < RECORD_HEAD_SIZE || size % 8 !== 0)
         throw new TraceFormatError(`record of ${size} bytes at stream offset +${off} (must be >= 24 and a multiple of 8)`);
-      if (this.pending.length - off < size) break;
-      out.push(parseRecord(this.pending.subarray(off, off + size)));
+      if (buf.length - off < size) break;
+      each(parseAt(buf, dv, off));
       off += size;
     }
-    this.pending = this.pending.subarray(off);
-    return out;
+    this.pending = buf.subarray(off);
   }
 
   /** The stream ended: anything left over is a cut record. */
@@ -330,13 +378,19 @@ export async function readTrace(
 ): Promise<void> {
   const parser = new TraceParser();
   let announced = false;
+  const each = (r: TraceRecord): void => {
+    if (!announced) {
+      announced = true;
+      onHeader(parser.header!); // read before any record
+    }
+    onRecord(r);
+  };
   for await (const chunk of input) {
-    const records = parser.push(chunk as Buffer);
+    parser.feed(chunk as Buffer, each);
     if (!announced && parser.header) {
       announced = true;
       onHeader(parser.header);
     }
-    for (const r of records) onRecord(r);
     onChunk();
   }
   parser.end();

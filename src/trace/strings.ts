@@ -13,16 +13,42 @@ export interface QuoteOptions {
   nulTerminated?: boolean;
 }
 
-export function quote(bytes: Uint8Array, opts: QuoteOptions = {}): string {
-  let end = bytes.length;
-  if (opts.nulTerminated) {
-    const nul = bytes.indexOf(0);
-    if (nul >= 0) end = nul;
-  }
-  let out = '"';
-  for (let i = 0; i < end; i++) {
+const NO_OPTIONS: QuoteOptions = {};
+
+/** Bytes [start, end) as a string of the same characters. */
+function latin1(bytes: Uint8Array, start: number, end: number): string {
+  if (Buffer.isBuffer(bytes)) return bytes.toString('latin1', start, end);
+  let s = '';
+  for (let i = start; i < end; i++) s += String.fromCharCode(bytes[i]!);
+  return s;
+}
+
+/** Bytes [start, end) of `bytes` (all of them by default), quoted. */
+export function quote(bytes: Uint8Array, opts: QuoteOptions = NO_OPTIONS, start = 0, end = bytes.length): string {
+  // One pass finds where a C string ends and whether a byte needs escaping:
+  // most strings (paths, names) need none and are copied whole.
+  const nulTerminated = opts.nulTerminated === true;
+  let plain = opts.hex !== true;
+  for (let i = start; i < end; i++) {
     const c = bytes[i]!;
-    if (opts.hex) {
+    if (c === 0 && nulTerminated) {
+      end = i;
+      break;
+    }
+    if (c < 0x20 || c >= 0x7f || c === 34 || c === 92) {
+      plain = false;
+      if (!nulTerminated) break;
+    }
+  }
+  const out = '"' + (plain ? latin1(bytes, start, end) : escaped(bytes, start, end, opts.hex === true)) + '"';
+  return opts.truncated ? out + '...' : out;
+}
+
+function escaped(bytes: Uint8Array, start: number, end: number, hex: boolean): string {
+  let out = '';
+  for (let i = start; i < end; i++) {
+    const c = bytes[i]!;
+    if (hex) {
       out += '\\x' + c.toString(16).padStart(2, '0');
     } else if (ESCAPES[c] !== undefined) {
       out += ESCAPES[c];
@@ -34,8 +60,7 @@ export function quote(bytes: Uint8Array, opts: QuoteOptions = {}): string {
       out += '\\' + (digitFollows ? c.toString(8).padStart(3, '0') : c.toString(8));
     }
   }
-  out += '"';
-  return opts.truncated ? out + '...' : out;
+  return out;
 }
 
 /** Bytes limited to `limit` for display, with whether anything was cut. */

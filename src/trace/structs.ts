@@ -5,6 +5,7 @@ import {
   statxMask, termiosCflags, termiosControlChars, termiosCsizes, termiosDelays, termiosIflags, termiosLflags, termiosOflags,
   termiosSpeeds,
 } from './constants.js';
+import { i64, i64Text, u64, u64Text } from './fields.js';
 import { enumName, flags, hex } from './flags.js';
 import { formatSigset, signalName } from './signals.js';
 import { quote } from './strings.js';
@@ -14,26 +15,31 @@ export interface StructOptions {
   raw: boolean;
 }
 
-const u64 = (b: Buffer, o: number): bigint => b.readBigUInt64LE(o);
-const i64 = (b: Buffer, o: number): bigint => b.readBigInt64LE(o);
 const u32 = (b: Buffer, o: number): number => b.readUInt32LE(o);
 
 /** `0644`, `000`: strace's %#03o. */
-export function octalMode(v: bigint): string {
-  return v === 0n ? '000' : ('0' + v.toString(8)).padStart(3, '0');
+export function octalMode(v: bigint | number): string {
+  return Number(v) === 0 ? '000' : ('0' + v.toString(8)).padStart(3, '0');
 }
 
+/** Mode texts already made (a trace shows the same few modes again and again). */
+const modeTexts = new Map<number, string>();
+
 /** `S_IFREG|S_ISUID|0755`. */
-export function fileMode(mode: bigint, o: StructOptions): string {
+export function fileMode(mode: number, o: StructOptions): string {
   if (o.raw) return octalMode(mode);
+  let s = modeTexts.get(mode);
+  if (s !== undefined) return s;
   const parts: string[] = [];
-  const type = mode & 0o170000n;
+  const type = mode & 0o170000;
   if (type) parts.push(enumName(type, fileTypes, undefined, true));
-  if (mode & 0o4000n) parts.push('S_ISUID');
-  if (mode & 0o2000n) parts.push('S_ISGID');
-  if (mode & 0o1000n) parts.push('S_ISVTX');
-  parts.push(octalMode(mode & 0o777n));
-  return parts.join('|');
+  if (mode & 0o4000) parts.push('S_ISUID');
+  if (mode & 0o2000) parts.push('S_ISGID');
+  if (mode & 0o1000) parts.push('S_ISVTX');
+  parts.push(octalMode(mode & 0o777));
+  s = parts.join('|');
+  if (modeTexts.size < 1024) modeTexts.set(mode, s);
+  return s;
 }
 
 export function makedev(dev: bigint): string {
@@ -59,18 +65,19 @@ function timeWithDate(sec: bigint, nsec: bigint): string {
   return `${sec} /* ${isoDate(sec, nsec, true)} */`;
 }
 
-/** struct stat (x86-64, 144 bytes). */
-export function formatStat(b: Buffer, o: StructOptions): string {
-  if (b.length < 144) return '{...}';
-  const mode = BigInt(u32(b, 24));
-  const rdev = u64(b, 40);
-  const isDev = (mode & 0o170000n) === 0o020000n || (mode & 0o170000n) === 0o060000n;
-  const sizeOrDev = isDev ? `st_rdev=${makedev(rdev)}` : `st_size=${i64(b, 48)}`;
+/** struct stat (x86-64, 144 bytes), `size` bytes at `at` of `b`: the
+ *  commonest struct, read where it is rather than from a Buffer of its own. */
+export function formatStat(b: Buffer, o: StructOptions, at = 0, size = b.length - at): string {
+  if (size < 144) return '{...}';
+  const mode = u32(b, at + 24);
+  const type = mode & 0o170000;
+  const isDev = type === 0o020000 || type === 0o060000;
+  const sizeOrDev = isDev ? `st_rdev=${makedev(u64(b, at + 40))}` : `st_size=${i64Text(b, at + 48)}`;
   if (!o.verbose) return `{st_mode=${fileMode(mode, o)}, ${sizeOrDev}, ...}`;
   const t = (name: string, off: number): string =>
-    `st_${name}=${timeWithDate(i64(b, off), u64(b, off + 8))}, st_${name}_nsec=${u64(b, off + 8)}`;
-  return `{st_dev=${makedev(u64(b, 0))}, st_ino=${u64(b, 8)}, st_mode=${fileMode(mode, o)}, st_nlink=${u64(b, 16)}, ` +
-    `st_uid=${u32(b, 28)}, st_gid=${u32(b, 32)}, st_blksize=${i64(b, 56)}, st_blocks=${i64(b, 64)}, ${sizeOrDev}, ` +
+    `st_${name}=${timeWithDate(i64(b, at + off), u64(b, at + off + 8))}, st_${name}_nsec=${u64Text(b, at + off + 8)}`;
+  return `{st_dev=${makedev(u64(b, at))}, st_ino=${u64Text(b, at + 8)}, st_mode=${fileMode(mode, o)}, st_nlink=${u64Text(b, at + 16)}, ` +
+    `st_uid=${u32(b, at + 28)}, st_gid=${u32(b, at + 32)}, st_blksize=${i64Text(b, at + 56)}, st_blocks=${i64Text(b, at + 64)}, ${sizeOrDev}, ` +
     `${t('atime', 72)}, ${t('mtime', 88)}, ${t('ctime', 104)}}`;
 }
 
@@ -78,7 +85,7 @@ export function formatStat(b: Buffer, o: StructOptions): string {
 export function formatStatx(b: Buffer, o: StructOptions): string {
   if (b.length < 144) return '{...}';
   const mask = flags(BigInt(u32(b, 0)), statxMask);
-  const mode = fileMode(BigInt(b.readUInt16LE(28)), o);
+  const mode = fileMode(b.readUInt16LE(28), o);
   const attrs = o.raw && u64(b, 8) ? hex(u64(b, 8)) : flags(u64(b, 8), statxAttributes);
   const head = `{stx_mask=${o.raw ? hex(BigInt(u32(b, 0))) : mask}, stx_attributes=${attrs}, stx_mode=${mode}, stx_size=${u64(b, 40)}`;
   if (!o.verbose) return `${head}, ...}`;
@@ -425,7 +432,7 @@ export function direntEntries(b: Buffer, is64: boolean): string[] | null {
     if (off + 19 > b.length) return null;
     const reclen = b.readUInt16LE(off + 16);
     if (reclen < 19 || off + reclen > b.length) return null;
-    const ino = u64(b, off), doff = i64(b, off + 8);
+    const ino = u64Text(b, off), doff = i64Text(b, off + 8);
     const type = is64 ? b[off + 18]! : b[off + reclen - 1]!;
     const nameStart = off + (is64 ? 19 : 18);
     const name = quote(b.subarray(nameStart, off + reclen), { nulTerminated: true });

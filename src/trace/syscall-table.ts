@@ -54,7 +54,7 @@ export function vdsoByFn(fn: number): SyscallEntry | undefined {
 
 /** Argument kinds of a call, syscall or vDSO. */
 export function kindsOf(name: string, vdso: boolean): string[] {
-  if (vdso) return vdsoFunctions.find((f) => f.name === name)?.args ?? [];
+  if (vdso) return vdsoByName.get(name)?.args ?? [];
   return byName.get(name)?.args ?? [];
 }
 
