@@ -126,10 +126,18 @@ for (const c of cases) {
   test(`signal lines and rt_sigreturn vs strace: ${c.name}`, (t) => {
     const why = skipReason(c.argv[0]!);
     if (why) return t.skip(why);
-    const s1 = parse(strace(c.argv));
-    const s2 = parse(strace(c.argv));
     const ours = parse(trapline(c.argv));
-    const r = compareSignals(s1, s2, ours);
+    const enough = (r: SignalComparison): boolean => Object.entries(c.least).every(([name, n]) => (r.agreed[name] ?? 0) >= n);
+    // Under load two strace runs can place a child's SIGCHLD differently
+    // (strace itself slows the program): up to three runs, the first pair
+    // that agrees on enough signals is the reference.
+    const runs = [parse(strace(c.argv)), parse(strace(c.argv))];
+    let r = compareSignals(runs[0]!, runs[1]!, ours);
+    if (!enough(r)) {
+      runs.push(parse(strace(c.argv)));
+      const others = [compareSignals(runs[0]!, runs[2]!, ours), compareSignals(runs[1]!, runs[2]!, ours)];
+      r = others.find(enough) ?? r;
+    }
     for (const [name, n] of Object.entries(c.least))
       assert.ok((r.agreed[name] ?? 0) >= n, `two strace runs agree on ${r.agreed[name] ?? 0} \`${name}\` lines, expected ${n}: ${JSON.stringify(r.agreed)}`);
     assert.deepEqual(r.problems.slice(0, 20), [], `${r.problems.length} of ${r.total} agreed lines missing`);
