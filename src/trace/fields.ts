@@ -35,15 +35,30 @@ export function int64Number(lo: number, hi: number): number {
   return Number(int64(lo, hi));
 }
 
-/** A signed 64-bit field of a DataView as a BigInt: small ones shared,
- *  others made by DataView itself (BigInt(number) calls into the runtime). */
+/** The BigInts of recent other values, by their halves (direct-mapped): a
+ *  program passes the same addresses again and again (its buffers). */
+const RECENT = 1024;
+const recentLo = new Int32Array(RECENT);
+const recentHi = new Int32Array(RECENT);
+const recent: bigint[] = new Array<bigint>(RECENT).fill(0n); // (0, 0) is 0n
+
+/** A signed 64-bit field of a DataView as a BigInt: small ones and recent
+ *  ones shared, others made by DataView itself (BigInt(number) calls into
+ *  the runtime). */
 export function int64At(dv: DataView, off: number): bigint {
   const hi = dv.getInt32(off + 4, true);
+  const lo = dv.getInt32(off, true);
   if (hi === 0 || hi === -1) {
-    const v = hi * TWO32 + dv.getUint32(off, true);
+    const v = hi * TWO32 + (lo >>> 0);
     if (v >= SMALL_MIN && v <= SMALL_MAX) return (SMALL[v - SMALL_MIN] ??= BigInt(v));
   }
-  return dv.getBigInt64(off, true);
+  const i = (lo ^ (lo >>> 10) ^ hi) & (RECENT - 1);
+  if (recentLo[i] === lo && recentHi[i] === hi) return recent[i]!;
+  const v = dv.getBigInt64(off, true);
+  recentLo[i] = lo;
+  recentHi[i] = hi;
+  recent[i] = v;
+  return v;
 }
 
 /** An unsigned 64-bit field of a DataView as a BigInt. */
