@@ -521,6 +521,9 @@ function planOf(call: Call): Plan {
   return plan;
 }
 
+/** What a call without arguments decodes to (shared: never modified). */
+const NO_ARGS: DecodedArgs = { texts: [], split: 0 };
+
 /** Calls with an argument printed according to another one (decodeArgs). */
 const DEPENDENT_ARGS = new Set(['futex', 'socket', 'setsockopt', 'getsockopt']);
 
@@ -533,6 +536,7 @@ export function decodeArgs(call: Call, o: DecodeOptions): DecodedArgs {
   const kinds = plan.kinds;
   const n = Math.min(shownArgCount(call, kinds), kinds.length);
   if (!plan.dependent) {
+    if (n === 0) return NO_ARGS;
     // The usual case: one text per argument, in a list made at its size.
     const texts: string[] = new Array(n);
     for (let i = 0; i < n; i++) texts[i] = plan.formatters[i]!(call.args[i] ?? 0n, o, call, i);
