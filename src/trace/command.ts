@@ -164,6 +164,8 @@ async function traceAction(argv: string[], f: ViewFlags): Promise<void> {
   options.cwd = process.cwd();
   options.envCount = Object.keys(process.env).length;
   const out = openOutput(f.o);
+  // The decoder loads while the program starts.
+  const decoder = import('./session.js');
   const child = startCapture({ stringLimit: options.stringLimit, vdso: options.vdso, firstOnly: !options.follow }, argv);
   const pipe = child.stdio[3] as Readable;
   // Listened to at once: Node drops what nobody listens to on a child's
@@ -173,8 +175,7 @@ async function traceAction(argv: string[], f: ViewFlags): Promise<void> {
   const exited = waitExit(child);
   exited.catch(() => undefined); // handled below, after the import
   ignoreTerminalSignals();
-  // The decoder loads while the program starts (the pipe holds what comes first).
-  const { TraceView } = await import('./session.js');
+  const { TraceView } = await decoder;
   const view = new TraceView(options, out.write);
   const decoding = decode(pipe, view, out).then(
     () => undefined,
