@@ -8,6 +8,23 @@ static int in_file(const struct tl_elf_image *img, uint64_t off, uint64_t len)
     return off <= img->size && len <= img->size - off;
 }
 
+void tl_elf_notes_build_id(const uint8_t *p, size_t size, uint8_t id[20], size_t *len)
+{
+    const uint8_t *end = p + size;
+    while (p + sizeof(Elf64_Nhdr) <= end) {
+        const Elf64_Nhdr *nh = (const Elf64_Nhdr *)p;
+        size_t name = (nh->n_namesz + 3) & ~3u, desc = (nh->n_descsz + 3) & ~3u;
+        const uint8_t *d = p + sizeof *nh + name;
+        if (d + desc > end)
+            break;
+        if (nh->n_type == NT_GNU_BUILD_ID && nh->n_namesz == 4 && !memcmp(p + sizeof *nh, "GNU", 4)) {
+            *len = nh->n_descsz < 20 ? nh->n_descsz : 20;
+            memcpy(id, d, *len);
+        }
+        p = d + desc;
+    }
+}
+
 int tl_elf_image_open(struct tl_elf_image *img, const void *data, size_t size)
 {
     memset(img, 0, sizeof *img);
@@ -28,21 +45,8 @@ int tl_elf_image_open(struct tl_elf_image *img, const void *data, size_t size)
 
     for (unsigned i = 0; i < eh->e_phnum; i++) {
         const Elf64_Phdr *ph = &img->phdr[i];
-        if (ph->p_type != PT_NOTE || !in_file(img, ph->p_offset, ph->p_filesz))
-            continue;
-        const uint8_t *p = img->data + ph->p_offset, *end = p + ph->p_filesz;
-        while (p + sizeof(Elf64_Nhdr) <= end) {
-            const Elf64_Nhdr *nh = (const Elf64_Nhdr *)p;
-            size_t name = (nh->n_namesz + 3) & ~3u, desc = (nh->n_descsz + 3) & ~3u;
-            const uint8_t *d = p + sizeof *nh + name;
-            if (d + desc > end)
-                break;
-            if (nh->n_type == NT_GNU_BUILD_ID && nh->n_namesz == 4 && !memcmp(p + sizeof *nh, "GNU", 4)) {
-                img->build_id_len = nh->n_descsz < 20 ? nh->n_descsz : 20;
-                memcpy(img->build_id, d, img->build_id_len);
-            }
-            p = d + desc;
-        }
+        if (ph->p_type == PT_NOTE && in_file(img, ph->p_offset, ph->p_filesz))
+            tl_elf_notes_build_id(img->data + ph->p_offset, ph->p_filesz, img->build_id, &img->build_id_len);
     }
     return 0;
 }

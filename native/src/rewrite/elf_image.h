@@ -20,6 +20,10 @@ struct tl_elf_image {
     size_t build_id_len;
 };
 
+/* The GNU build-id among `size` bytes of ELF notes at p, if there is one:
+ * copied to id (at most 20 bytes) with its length in *len. */
+void tl_elf_notes_build_id(const uint8_t *p, size_t size, uint8_t id[20], size_t *len);
+
 /* Validates the headers; returns 0 or -1 if this is not a usable x86-64 ELF. */
 int tl_elf_image_open(struct tl_elf_image *img, const void *data, size_t size);
 

@@ -11,6 +11,7 @@
  * match the source's identity and the mapping is a miss; a file is replaced
  * by rename, never rewritten in place. */
 #include "image_cache.h"
+#include "elf_image.h"
 #include "plan_cache.h"
 #include <elf.h>
 #include <fcntl.h>
@@ -39,7 +40,7 @@ struct image_header {
 
 struct note_search {
     uint8_t id[20];
-    int found;
+    size_t len;
 };
 
 static int find_build_id(struct dl_phdr_info *info, size_t size, void *arg)
@@ -47,18 +48,8 @@ static int find_build_id(struct dl_phdr_info *info, size_t size, void *arg)
     struct note_search *ns = arg;
     for (unsigned i = 0; i < info->dlpi_phnum; i++) {
         const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-        if (ph->p_type != PT_NOTE)
-            continue;
-        const uint8_t *p = (const uint8_t *)(info->dlpi_addr + ph->p_vaddr), *end = p + ph->p_memsz;
-        while (p + sizeof(ElfW(Nhdr)) <= end) {
-            const ElfW(Nhdr) *n = (const ElfW(Nhdr) *)p;
-            const uint8_t *desc = p + sizeof *n + ((n->n_namesz + 3) & ~3u);
-            if (n->n_type == NT_GNU_BUILD_ID && n->n_namesz == 4 && !memcmp(p + sizeof *n, "GNU", 4)) {
-                memcpy(ns->id, desc, n->n_descsz < 20 ? n->n_descsz : 20);
-                ns->found = 1;
-            }
-            p = desc + ((n->n_descsz + 3) & ~3u);
-        }
+        if (ph->p_type == PT_NOTE)
+            tl_elf_notes_build_id((const uint8_t *)(info->dlpi_addr + ph->p_vaddr), ph->p_memsz, ns->id, &ns->len);
     }
     return 1; /* the first object is the program itself */
 }
@@ -68,7 +59,7 @@ static int find_build_id(struct dl_phdr_info *info, size_t size, void *arg)
 static const uint8_t *trapline_build_id(void)
 {
     static struct note_search ns;
-    if (!ns.found)
+    if (!ns.len)
         dl_iterate_phdr(find_build_id, &ns);
     return ns.id;
 }
