@@ -30,6 +30,7 @@
 #include "../src/base/sys.h"
 #include "../src/base/trace_ring.h"
 #include "capture_memory.h"
+#include "../src/base/hot_text.h"
 #include "syscall_table.h"
 
 #define NR_pread64 17
@@ -237,8 +238,8 @@ static unsigned char *fd_inodes_blob(unsigned char *w, const struct trapline_sys
     return w + 8 * n;
 }
 
-static void write_enter(struct tl_ring_shm *s, struct tl_ring *r, const struct trapline_event *ev,
-                        const struct trapline_syscall *c, uint64_t t)
+TL_WARM static void write_enter(struct tl_ring_shm *s, struct tl_ring *r, const struct trapline_event *ev,
+                                const struct trapline_syscall *c, uint64_t t)
 {
     uint32_t max = bound((unsigned long)c->nr) + (c->nr == NR_rt_sigreturn ? SIGFRAME_BLOB : 0);
     unsigned char *p = tl_ring_reserve(s, r, max);
@@ -257,8 +258,8 @@ static void write_enter(struct tl_ring_shm *s, struct tl_ring *r, const struct t
     finish(s, r, p, w, 1);
 }
 
-static void write_exit(struct tl_ring_shm *s, struct tl_ring *r, const struct trapline_event *ev,
-                       const struct trapline_syscall *c, uint64_t t)
+TL_WARM static void write_exit(struct tl_ring_shm *s, struct tl_ring *r, const struct trapline_event *ev,
+                               const struct trapline_syscall *c, uint64_t t)
 {
     uint32_t max = bound((unsigned long)c->nr);
     unsigned char *p = tl_ring_reserve(s, r, max);
@@ -276,13 +277,10 @@ static void write_exit(struct tl_ring_shm *s, struct tl_ring *r, const struct tr
     finish(s, r, p, w, 0);
 }
 
-static inline void write_syscall(struct tl_ring_shm *s, struct tl_ring *r, const struct trapline_event *ev,
-                                 const struct trapline_syscall *c, uint64_t t0, uint64_t t1)
+/* A SYSCALL record's fixed part; returns where its blobs go. */
+static inline unsigned char *syscall_record(unsigned char *p, const struct trapline_event *ev,
+                                            const struct trapline_syscall *c, uint64_t t0, uint64_t t1)
 {
-    uint32_t max = bound((unsigned long)c->nr);
-    unsigned char *p = tl_ring_reserve(s, r, max);
-    if (__builtin_expect(!p, 0))
-        return stop();
     head(p, TL_TRACE_SYSCALL, ev, t0);
     struct tl_trace_syscall *b = (struct tl_trace_syscall *)(p + sizeof(struct tl_trace_head));
     b->nr = c->nr;
@@ -290,13 +288,33 @@ static inline void write_syscall(struct tl_ring_shm *s, struct tl_ring *r, const
     b->args[3] = c->args[3], b->args[4] = c->args[4], b->args[5] = c->args[5];
     b->result = c->result;
     b->exit_time = t1;
-    unsigned char *w = (unsigned char *)(b + 1);
-    if (__builtin_expect(bit(hot.has_capture, (unsigned long)c->nr), 0)) {
-        w = tl_capture_blobs(w, p + max, c, TL_CAPTURE_ENTRY_SIDE | TL_CAPTURE_EXIT_SIDE);
-        if (makes_fds(c->nr) && c->result >= 0)
-            w = fd_inodes_blob(w, c);
-    }
+    return (unsigned char *)(b + 1);
+}
+
+/* A call with memory to copy: out of the hot path's page. */
+TL_WARM static void write_syscall_memory(struct tl_ring_shm *s, struct tl_ring *r, const struct trapline_event *ev,
+                                         const struct trapline_syscall *c, uint64_t t0, uint64_t t1)
+{
+    uint32_t max = bound_of[c->nr];
+    unsigned char *p = tl_ring_reserve(s, r, max);
+    if (!p)
+        return stop();
+    unsigned char *w = syscall_record(p, ev, c, t0, t1);
+    w = tl_capture_blobs(w, p + max, c, TL_CAPTURE_ENTRY_SIDE | TL_CAPTURE_EXIT_SIDE);
+    if (makes_fds(c->nr) && c->result >= 0)
+        w = fd_inodes_blob(w, c);
     finish(s, r, p, w, 0);
+}
+
+static inline void write_syscall(struct tl_ring_shm *s, struct tl_ring *r, const struct trapline_event *ev,
+                                 const struct trapline_syscall *c, uint64_t t0, uint64_t t1)
+{
+    if (__builtin_expect(bit(hot.has_capture, (unsigned long)c->nr), 0))
+        return write_syscall_memory(s, r, ev, c, t0, t1);
+    unsigned char *p = tl_ring_reserve(s, r, SYSCALL_BOUND);
+    if (__builtin_expect(!p, 0))
+        return stop();
+    finish(s, r, p, syscall_record(p, ev, c, t0, t1), 0);
 }
 
 /* IMAGE_START: the program running and its argv (as /proc/self/cmdline
@@ -387,7 +405,7 @@ static inline int ignored(const struct trapline_event *ev)
     return hot.only_tid && ev->tid != hot.only_tid;
 }
 
-static int before_syscall(const struct trapline_event *ev, struct trapline_syscall *call)
+TL_HOT static int before_syscall(const struct trapline_event *ev, struct trapline_syscall *call)
 {
     struct tl_ring_shm *s = hot.shm;
     if (__builtin_expect(!s || ignored(ev), 0))
@@ -416,7 +434,7 @@ static int before_syscall(const struct trapline_event *ev, struct trapline_sysca
     return TRAPLINE_CONTINUE;
 }
 
-static void after_syscall(const struct trapline_event *ev, struct trapline_syscall *call)
+TL_HOT static void after_syscall(const struct trapline_event *ev, struct trapline_syscall *call)
 {
     uint64_t t1 = tsc(), t0 = t1; /* first: nothing else to wait for yet */
     struct tl_ring_shm *s = hot.shm;
@@ -456,7 +474,7 @@ static const struct {
     [TRAPLINE_VDSO_GETRANDOM] = { { 0, 9 }, { 0, 0 } },
 };
 
-static int before_vdso(const struct trapline_event *ev, struct trapline_vdso_call *call)
+TL_WARM static int before_vdso(const struct trapline_event *ev, struct trapline_vdso_call *call)
 {
     struct tl_ring_shm *s = hot.shm;
     if (!s || ignored(ev))
@@ -469,7 +487,7 @@ static int before_vdso(const struct trapline_event *ev, struct trapline_vdso_cal
     return TRAPLINE_CONTINUE;
 }
 
-static void after_vdso(const struct trapline_event *ev, struct trapline_vdso_call *call)
+TL_WARM static void after_vdso(const struct trapline_event *ev, struct trapline_vdso_call *call)
 {
     struct tl_ring_shm *s = hot.shm;
     struct tl_ring *r;

@@ -4,6 +4,7 @@
  * explains each mode). Client memory is read with the host's fault-safe
  * copy, never past a page it was not asked to read. Freestanding. */
 #include "capture_memory.h"
+#include "../src/base/hot_text.h"
 #include "../src/base/sys.h"
 #include "syscall_table.h"
 
@@ -25,7 +26,7 @@ static inline uint32_t room(const unsigned char *w, const unsigned char *end, ui
 }
 
 /* `len` bytes at src, at most `cap`. */
-unsigned char *tl_capture_bytes(unsigned char *w, const unsigned char *end, unsigned arg, unsigned flags,
+TL_WARM unsigned char *tl_capture_bytes(unsigned char *w, const unsigned char *end, unsigned arg, unsigned flags,
                                 uint64_t src, uint64_t len, uint64_t cap)
 {
     uint32_t n = room(w, end, len < cap ? len : cap);
@@ -40,7 +41,7 @@ unsigned char *tl_capture_bytes(unsigned char *w, const unsigned char *end, unsi
 /* Copies a NUL-terminated string to d, never reading past a page it was
  * not asked to: returns its length (without the NUL), or -1 on a fault.
  * *cut is set if no NUL came within cap bytes. */
-static long copy_string(char *d, uint64_t src, uint32_t cap, int *cut)
+TL_WARM static long copy_string(char *d, uint64_t src, uint32_t cap, int *cut)
 {
     uint32_t n = 0;
     *cut = 0;
@@ -61,7 +62,7 @@ static long copy_string(char *d, uint64_t src, uint32_t cap, int *cut)
     return n;
 }
 
-static unsigned char *put_string(unsigned char *w, const unsigned char *end, unsigned arg, uint64_t src)
+TL_WARM static unsigned char *put_string(unsigned char *w, const unsigned char *end, unsigned arg, uint64_t src)
 {
     int cut;
     uint32_t cap = room(w, end, TL_CAPTURE_PATH_CAP);
@@ -72,7 +73,7 @@ static unsigned char *put_string(unsigned char *w, const unsigned char *end, uns
 }
 
 /* argv: its strings back to back, each with its NUL. */
-static unsigned char *put_strvec(unsigned char *w, const unsigned char *end, unsigned arg, uint64_t vec)
+TL_WARM static unsigned char *put_strvec(unsigned char *w, const unsigned char *end, unsigned arg, uint64_t vec)
 {
     uint32_t cap = room(w, end, TL_CAPTURE_STRVEC_CAP), n = 0;
     char *d = (char *)w + sizeof(struct tl_trace_blob);
@@ -99,7 +100,7 @@ static unsigned char *put_strvec(unsigned char *w, const unsigned char *end, uns
 }
 
 /* envp: only how many entries it has. */
-static unsigned char *put_count(unsigned char *w, unsigned arg, uint64_t vec)
+TL_WARM static unsigned char *put_count(unsigned char *w, unsigned arg, uint64_t vec)
 {
     uint64_t count = 0, p;
     for (;; count++) {
@@ -115,7 +116,7 @@ static unsigned char *put_count(unsigned char *w, unsigned arg, uint64_t vec)
 
 /* An iovec array and, after each element, what it points to: at most -s
  * bytes of each, and of all together at most `total` (a readv's result). */
-static unsigned char *put_iovecs(unsigned char *w, const unsigned char *end, unsigned arg, unsigned flags,
+TL_WARM static unsigned char *put_iovecs(unsigned char *w, const unsigned char *end, unsigned arg, unsigned flags,
                                  uint64_t vec, uint64_t count, uint64_t total)
 {
     unsigned char *d0 = w + sizeof(struct tl_trace_blob), *d = d0;
@@ -156,7 +157,7 @@ static unsigned char *put_iovecs(unsigned char *w, const unsigned char *end, uns
 }
 
 /* The memory of call's pointer arguments, per tl_syscall_capture. */
-unsigned char *tl_capture_blobs(unsigned char *w, const unsigned char *end, const struct trapline_syscall *c,
+TL_WARM unsigned char *tl_capture_blobs(unsigned char *w, const unsigned char *end, const struct trapline_syscall *c,
                                 int sides)
 {
     const struct tl_capture_arg *cap = tl_syscall_capture[c->nr];

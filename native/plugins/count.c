@@ -8,6 +8,7 @@
  * default: standard error). A raw plugin: no libc, only the host helpers. */
 #include "trapline/plugin.h"
 #include "../src/base/mem.h"
+#include "../src/base/hot_text.h"
 
 #define O_WRONLY 01
 #define O_CREAT 0100
@@ -75,7 +76,7 @@ static int init(const struct trapline_init *in)
     return 0;
 }
 
-static int before_syscall(const struct trapline_event *ev, struct trapline_syscall *call)
+TL_HOT static int before_syscall(const struct trapline_event *ev, struct trapline_syscall *call)
 {
     struct counts *c = ev->context;
     /* Threads count concurrently. */
@@ -84,7 +85,7 @@ static int before_syscall(const struct trapline_event *ev, struct trapline_sysca
     return TRAPLINE_CONTINUE;
 }
 
-static int before_vdso(const struct trapline_event *ev, struct trapline_vdso_call *call)
+TL_WARM static int before_vdso(const struct trapline_event *ev, struct trapline_vdso_call *call)
 {
     struct counts *c = ev->context;
     __atomic_fetch_add(&c->vdso[call->fn], 1, __ATOMIC_RELAXED);

@@ -2,6 +2,7 @@
  * vDSO call and lets each through unchanged, so that a run (and a
  * benchmark) takes the whole interception path. */
 #include "trapline/plugin.h"
+#include "../src/base/hot_text.h"
 
 static int init(const struct trapline_init *in)
 {
@@ -11,13 +12,13 @@ static int init(const struct trapline_init *in)
     return 0;
 }
 
-static int before_syscall(const struct trapline_event *ev, struct trapline_syscall *call)
+TL_HOT static int before_syscall(const struct trapline_event *ev, struct trapline_syscall *call)
 {
     (void)ev, (void)call;
     return TRAPLINE_CONTINUE;
 }
 
-static int before_vdso(const struct trapline_event *ev, struct trapline_vdso_call *call)
+TL_WARM static int before_vdso(const struct trapline_event *ev, struct trapline_vdso_call *call)
 {
     (void)ev, (void)call;
     return TRAPLINE_CONTINUE;

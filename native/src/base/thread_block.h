@@ -119,7 +119,10 @@ struct tl_thread_block {
      * hooks (isolation.c), or 0; host_fs is then that block. */
     struct tl_companion *companion;
     uint32_t no_companion;       /* a CLONE_VM child process: never make one */
-    uint32_t pad1;
+    /* A call with a temporary mask (sigsuspend, ppoll...) is under way:
+     * signals->restore_mask is the client's own. Here, not in the signal
+     * state, because every call checks it (a page fewer per call). */
+    uint32_t restore_pending;
     struct tl_dispatch dispatch;
 };
 
@@ -142,9 +145,7 @@ struct tl_thread_signals {
     uint64_t own_alt_sp, own_alt_size; /* trapline's: the kernel-level one */
     /* A call with a temporary mask (sigsuspend, ppoll...): the client's own
      * mask comes back after it, or after the handler it let in. */
-    uint64_t restore_mask;
-    int32_t restore_pending;
-    int32_t pad3;
+    uint64_t restore_mask;            /* see tl_thread_block.restore_pending */
 };
 
 /* A thread's private stack with its block on top, in one mapping: the

@@ -2,6 +2,7 @@
  * sides of it live here, so the rules each side relies on sit together. */
 #include "trace_ring.h"
 #include "sys.h"
+#include "hot_text.h"
 
 #define NR_futex 202
 #define FUTEX_WAIT 0
@@ -53,7 +54,7 @@ void tl_ring_wake_drain(struct tl_ring_shm *s)
         kick_drain(s);
 }
 
-void tl_ring_commit_wake(struct tl_ring_shm *s, struct tl_ring *r, int urgent)
+TL_WARM void tl_ring_commit_wake(struct tl_ring_shm *s, struct tl_ring *r, int urgent)
 {
     uint64_t tail = r->tail;
     r->head_seen = __atomic_load_n(&r->head, __ATOMIC_ACQUIRE);
@@ -153,7 +154,7 @@ static int wait_for_space(struct tl_ring_shm *s, struct tl_ring *r, uint64_t hea
     return !tl_ring_drain_gone(s);
 }
 
-unsigned char *tl_ring_reserve_slow(struct tl_ring_shm *s, struct tl_ring *r, uint32_t bound)
+TL_WARM unsigned char *tl_ring_reserve_slow(struct tl_ring_shm *s, struct tl_ring *r, uint32_t bound)
 {
     uint32_t size = s->ring_size, mask = size - 1;
     for (;;) {

@@ -8,6 +8,7 @@
 #include "gate.h"
 #include "../base/sys.h"
 #include "../base/mem.h"
+#include "../base/hot_text.h"
 #include "signals.h"
 
 struct tl_gate_state tl_gate;
@@ -27,7 +28,7 @@ static inline void fill_event(struct trapline_event *ev, const struct tl_thread_
 
 /* Runs the before-hooks; returns a bit mask of the plugins whose after-hooks
  * are owed, and sets *skipped if one of them skipped the call. */
-static uint32_t run_before(struct tl_thread_block *tb, const struct tl_dispatch *d,
+TL_HOT static uint32_t run_before(struct tl_thread_block *tb, const struct tl_dispatch *d,
                            struct trapline_event *ev, struct trapline_syscall *call, int *skipped)
 {
     struct tl_host_section sec = { 0, 0, 0, 0 };
@@ -51,7 +52,7 @@ static uint32_t run_before(struct tl_thread_block *tb, const struct tl_dispatch 
     return ran;
 }
 
-static void run_after(struct tl_thread_block *tb, const struct tl_dispatch *d,
+TL_HOT static void run_after(struct tl_thread_block *tb, const struct tl_dispatch *d,
                       struct trapline_event *ev, struct trapline_syscall *call, uint32_t ran)
 {
     struct tl_host_section sec = { 0, 0, 0, 0 };
@@ -81,7 +82,7 @@ static inline void args_to_frame(struct tl_frame *f, const long *a)
 /* The real call, with `inside` cleared: a client handler that runs while the
  * call blocks is client code. Returns 0 if the call was abandoned because a
  * signal waits for the client (only for a frame that may deliver). */
-int tl_gate_real_call_hooked(struct tl_thread_block *tb, struct tl_frame *f)
+TL_HOT int tl_gate_real_call_hooked(struct tl_thread_block *tb, struct tl_frame *f)
 {
     int aborted = 0;
     tb->state = TL_STATE_REAL_CALL;
@@ -97,7 +98,7 @@ int tl_gate_real_call_hooked(struct tl_thread_block *tb, struct tl_frame *f)
 
 /* A call abandoned for a signal: the client sees the signal at the site,
  * and makes the call afresh when its handler returns. */
-static int deliver_at_site(struct tl_thread_block *tb, struct tl_frame *f, uint64_t site_next)
+TL_COLD_PATH static int deliver_at_site(struct tl_thread_block *tb, struct tl_frame *f, uint64_t site_next)
 {
     if (tl_signals_deliver_from_gate(tb, f, site_next - 2, f->rax, site_next))
         return 1;
@@ -121,7 +122,7 @@ static inline void final_check(struct tl_thread_block *tb, struct tl_frame *f, u
     tl_signals_restore_mask(tb);
 }
 
-void tl_gate_dispatch(struct tl_frame *f)
+TL_HOT void tl_gate_dispatch(struct tl_frame *f)
 {
     struct tl_thread_block *tb = tl_tb();
     unsigned long nr = f->rax;
@@ -154,7 +155,8 @@ void tl_gate_dispatch(struct tl_frame *f)
     fill_event(&ev, tb);
     call.nr = (long)nr;
     args_from_frame(call.args, f);
-    tl_memcpy(orig, call.args, sizeof orig);
+    for (int i = 0; i < 6; i++)
+        orig[i] = call.args[i];
     call.result = 0;
     call.site = site_next;
     call.sp = f->rsp;
@@ -193,7 +195,7 @@ void tl_gate_dispatch(struct tl_frame *f)
     final_check(tb, f, site_next, may_deliver);
 }
 
-long tl_vdso_dispatch(long a0, long a1, long a2, long a3, long a4, int fn)
+TL_WARM long tl_vdso_dispatch(long a0, long a1, long a2, long a3, long a4, int fn)
 {
     typedef long (*vdso_fn)(long, long, long, long, long);
     vdso_fn orig = (vdso_fn)tl_vdso_original[fn];

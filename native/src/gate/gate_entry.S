@@ -26,12 +26,9 @@
 1:
     .endm
 
-    .text
-/* Start of trapline's freestanding code: the range Syscall User Dispatch
- * always allows (it ends at tl_gate_text_end, linked after the last
- * freestanding object). */
-    .globl tl_gate_text_start
-tl_gate_text_start:
+/* The doors every call goes through first (src/base/hot_text.h); the
+ * rest of this file in the ordinary freestanding text (src/gate/gate.ld). */
+    .section .text.tl_gate_hot, "ax", @progbits
     .p2align 4
     .globl tl_gate_syscall_entry
     .type tl_gate_syscall_entry, @function
@@ -176,6 +173,8 @@ tl_gate_real_call_nocheck:
     jmp tl_gate_syscall_done
     .size tl_gate_real_call_nocheck, . - tl_gate_real_call_nocheck
 
+    .section .text.tl_gate, "ax", @progbits
+
 /* long tl_gate_clone(struct tl_frame *f): the client's clone or clone3 of a
  * thread (or a CLONE_VM child), issued like tl_gate_real_call. The parent
  * gets the result. The child, on its own stack with the parent's %gs, takes
@@ -281,6 +280,7 @@ tl_signal_restorer:
     .size tl_signal_restorer, . - tl_signal_restorer
 
 /* vDSO entries: function-call ABI, so rax, rcx... r11 and flags are free. */
+    .section .text.tl_gate_warm, "ax", @progbits
     .p2align 4
     .type tl_vdso_entry, @function
 tl_vdso_entry:

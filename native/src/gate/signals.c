@@ -363,7 +363,7 @@ static int build_frame(struct tl_thread_block *tb, const struct ksigaction *act,
     fr.uc.mc.ss = 0x2b;
     /* After a temporary mask (sigsuspend), the handler returns to the
      * client's own. */
-    fr.uc.sigmask = S->restore_pending ? S->restore_mask : S->client_mask;
+    fr.uc.sigmask = tb->restore_pending ? S->restore_mask : S->client_mask;
     fr.info = *info;
     if (tl_copy_to_client((void *)fp_at, fp, fp_size) ||
         tl_copy_to_client((void *)frame, &fr, sizeof fr))
@@ -385,7 +385,7 @@ static int build_frame(struct tl_thread_block *tb, const struct ksigaction *act,
 static void enter_handler_state(struct tl_thread_block *tb, int sig, struct ksigaction *act)
 {
     struct tl_thread_signals *S = tb->signals;
-    S->restore_pending = 0;
+    tb->restore_pending = 0;
     S->client_mask |= act->mask | ((act->flags & SA_NODEFER_) ? 0 : BIT(sig));
     S->client_mask &= ~UNBLOCKABLE;
     if ((S->alt_flags & SS_AUTODISARM_) && (act->flags & SA_ONSTACK_)) {
@@ -935,21 +935,12 @@ int tl_signals_temporary_mask_call(struct tl_thread_block *tb, struct tl_frame *
     /* While the call waits, the client's mask is the temporary one: the
      * kernel applies it, and a signal it lets in is deliverable. */
     S->restore_mask = S->client_mask;
-    S->restore_pending = 1;
+    tb->restore_pending = 1;
     S->client_mask = tmp & ~UNBLOCKABLE;
     int made = tl_gate_real_call_hooked(tb, f);
     if (!made) {
         S->client_mask = S->restore_mask;
-        S->restore_pending = 0;
+        tb->restore_pending = 0;
     }
     return made;
-}
-
-void tl_signals_restore_mask(struct tl_thread_block *tb)
-{
-    struct tl_thread_signals *S = tb->signals;
-    if (S->restore_pending) {
-        S->client_mask = S->restore_mask;
-        S->restore_pending = 0;
-    }
 }

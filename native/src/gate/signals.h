@@ -48,7 +48,13 @@ void tl_signals_sigpending(struct tl_thread_block *tb, struct tl_frame *f);
  * tl_gate_real_call_hooked), else 1. */
 int tl_signals_temporary_mask_call(struct tl_thread_block *tb, struct tl_frame *f);
 /* After the gate's last chance to deliver: the client's own mask is back. */
-void tl_signals_restore_mask(struct tl_thread_block *tb);
+static inline void tl_signals_restore_mask(struct tl_thread_block *tb)
+{
+    if (__builtin_expect(tb->restore_pending, 0)) {
+        tb->signals->client_mask = tb->signals->restore_mask;
+        tb->restore_pending = 0;
+    }
+}
 
 /* Prepares the client's frame for rt_sigreturn (masks, stacks, windows). */
 void tl_signals_sigreturn(struct tl_thread_block *tb, struct tl_frame *f);

@@ -39,7 +39,7 @@ static void area_init(struct tl_thread_area *area)
     S->pending_set = 0;
     S->pending_count = 0;
     S->alt_sp = 0, S->alt_size = 0;
-    S->restore_pending = 0;
+    tb->restore_pending = 0;
     tb->self = (uint64_t)tb;
     tb->stack_base = (uint64_t)area->stack;
     tb->stack_top = (uint64_t)tb & ~15ull;
