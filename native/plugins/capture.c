@@ -29,6 +29,7 @@
 #include "../src/base/mem.h"
 #include "../src/base/sys.h"
 #include "../src/base/trace_ring.h"
+#include "../src/base/thread_block.h"
 #include "capture_memory.h"
 #include "../src/base/hot_text.h"
 #include "syscall_table.h"
@@ -431,6 +432,11 @@ TL_HOT static int before_syscall(const struct trapline_event *ev, struct traplin
         d++;
     }
     r->depth = d;
+    /* What after_syscall reads first, one page each: the gate prefetches
+     * them when the call returns. */
+    tl_tb_hint_after_call(1, &hot.ring_of[ev->tid & (THREAD_CACHE - 1)]);
+    tl_tb_hint_after_call(2, &r->tail);
+    tl_tb_hint_after_call(3, tl_ring_data(r) + (r->tail & (r->size - 1)));
     return TRAPLINE_CONTINUE;
 }
 

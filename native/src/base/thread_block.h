@@ -20,6 +20,7 @@
 #define TB_PENDING         72  /* non-zero while signals wait for delivery */
 #define TB_INT80_RET       80  /* where an int $0x80 caught by SUD resumes */
 #define TB_PHASE           88  /* 1: the gate has passed its last signal check */
+#define TB_AFTER_CALL      96  /* 4 lines the way back from a call touches */
 
 #ifndef __ASSEMBLER__
 #include <stdint.h>
@@ -101,6 +102,10 @@ struct tl_thread_block {
     uint64_t pending;
     uint64_t int80_return;
     uint64_t phase;
+    /* Lines the gate prefetches as soon as the real call returns (see
+     * tl_gate_syscall_done): [0] the site the call returns to, set by the
+     * gate; the others named by built-in hooks (tl_tb_hint_after_call). */
+    uint64_t after_call[4];
     /* Below: not used from assembly. */
     uint64_t client_fs;     /* the client's fs base, as it last set it */
     uint64_t host_fs;       /* the host thread block lent to this thread */
@@ -181,12 +186,23 @@ TL_TB_CHECK(syscall_entry, TB_SYSCALL_ENTRY);
 TL_TB_CHECK(pending, TB_PENDING);
 TL_TB_CHECK(int80_return, TB_INT80_RET);
 TL_TB_CHECK(phase, TB_PHASE);
+TL_TB_CHECK(after_call, TB_AFTER_CALL);
 
 static inline struct tl_thread_block *tl_tb(void)
 {
     struct tl_thread_block *tb;
     __asm__("mov %%gs:0, %0" : "=r"(tb));
     return tb;
+}
+
+/* For a built-in hook running before a call: a line its after-hook will
+ * touch (slot 1 to 3), prefetched with the gate's own once the call
+ * returns. After a system call the TLB is empty (PTI without PCID), and a
+ * chain of loads each waiting for a page walk is what an after-hook
+ * costs; named here, the walks overlap. */
+static inline void tl_tb_hint_after_call(int slot, const volatile void *line)
+{
+    __asm__("mov %1, %%gs:%c0" ::"i"(TB_AFTER_CALL + 8 * slot), "r"(line));
 }
 #endif
 

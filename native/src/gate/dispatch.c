@@ -129,6 +129,7 @@ TL_HOT void tl_gate_dispatch(struct tl_frame *f)
     /* A call caught by the backstop continues at the site's next address;
      * a stub's continuation starts with lea site_next(%rip), %rcx. */
     uint64_t site_next = tb->sud_call ? f->resume : tl_frame_site(f);
+    tb->after_call[0] = site_next;
     int may_deliver = !tb->inside && tb->state == TL_STATE_CLIENT;
     uint32_t outer_may = tb->may_deliver;
     tb->sud_call = 0;
