@@ -49,12 +49,26 @@ interface Case {
   tool?: string;
   /** Rewrite-cache modes to measure (default: cold and warm). */
   modes?: Mode[];
+  /** The client takes `--per-call` after its arguments and prints
+   *  `per-call ns: mean M median D`, timed inside its loop. */
+  perCall?: boolean;
 }
 
-function timeOnce(cmd: string, args: string[], env: NodeJS.ProcessEnv): number {
+/** One in-loop timing: the client's own mean and median ns per call. */
+interface InLoop {
+  mean: number;
+  median: number;
+}
+
+function timeOnce(cmd: string, args: string[], env: NodeJS.ProcessEnv, inLoop?: InLoop[]): number {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(cmd, args, { env, stdio: ['ignore', 'ignore', 'pipe'], timeout: 120_000 });
+  const r = spawnSync(cmd, args, { env, stdio: ['ignore', inLoop ? 'pipe' : 'ignore', 'pipe'], timeout: 120_000 });
   const ns = Number(process.hrtime.bigint() - t0);
+  if (inLoop && !r.error && r.status === 0) {
+    const m = /per-call ns: mean ([\d.]+) median ([\d.]+)/.exec(r.stdout?.toString() ?? '');
+    if (!m) throw new Error(`${[cmd, ...args].join(' ')}: no per-call line in its output`);
+    inLoop.push({ mean: Number(m[1]), median: Number(m[2]) });
+  }
   if (r.error || r.status !== 0 || r.signal) {
     const why = r.error ? r.error.message : r.signal ? `signal ${r.signal}` : `status ${r.status}`;
     throw new Error(`${[cmd, ...args].join(' ')}: ${why}\n${r.stderr?.toString().slice(0, 2000) ?? ''}`);
@@ -83,6 +97,9 @@ interface Row {
   native: Stats;
   trapline: Stats;
   perCallNs?: number;
+  /** Medians over runs of the client's in-loop mean and median, trapline
+   *  minus native. */
+  inLoopAdded?: InLoop;
   error?: string;
 }
 
@@ -204,7 +221,10 @@ function main(): void {
         const tl: number[] = [];
         const natBase: number[] = [];
         const tlBase: number[] = [];
+        const natLoop: InLoop[] = [];
+        const tlLoop: InLoop[] = [];
         const tlArgs = (args: string[]): string[] => [...(c.trapline ?? ['run']), '--', c.cmd, ...args];
+        const args = c.perCall ? [...c.args, '--per-call'] : c.args;
         try {
           // Warm-up: fills the warm cache and the page cache.
           timeOnce(c.cmd, c.args, baseEnv);
@@ -213,8 +233,8 @@ function main(): void {
           for (let i = 0; i < opts.runs; i++) {
             // Alternate which goes first so drift hits both sides alike.
             const pair: (() => void)[] = [
-              () => nat.push(timeOnce(c.cmd, c.args, baseEnv)),
-              () => tl.push(timeOnce(tool, tlArgs(c.args), envFor(mode))),
+              () => nat.push(timeOnce(c.cmd, args, baseEnv, c.perCall ? natLoop : undefined)),
+              () => tl.push(timeOnce(tool, tlArgs(args), envFor(mode), c.perCall ? tlLoop : undefined)),
             ];
             if (c.baseline) {
               pair.push(() => natBase.push(timeOnce(c.cmd, c.baseline!, baseEnv)));
@@ -228,6 +248,11 @@ function main(): void {
             const startNat = c.baseline ? stats(natBase).median : 0;
             const startTl = c.baseline ? stats(tlBase).median : 0;
             row.perCallNs = (row.trapline.median - startTl - (row.native.median - startNat)) / c.calls;
+          }
+          if (c.perCall) {
+            const added = (k: keyof InLoop): number =>
+              stats(tlLoop.map((x) => x[k])).median - stats(natLoop.map((x) => x[k])).median;
+            row.inLoopAdded = { mean: added('mean'), median: added('median') };
           }
           rows.push(row);
         } catch (e) {
@@ -247,11 +272,20 @@ function main(): void {
   }
 
   const table: string[][] = [
-    ['case', 'cache', 'native ms median [min–max]', 'trapline ms median [min–max]', 'added', 'ns/call added', 'ratio'],
+    [
+      'case',
+      'cache',
+      'native ms median [min–max]',
+      'trapline ms median [min–max]',
+      'added',
+      'ns/call added',
+      'in-loop mean/median',
+      'ratio',
+    ],
   ];
   for (const r of rows) {
     if (r.error) {
-      table.push([r.name, r.mode, 'FAILED', r.error, '', '', '']);
+      table.push([r.name, r.mode, 'FAILED', r.error, '', '', '', '']);
       continue;
     }
     const added = r.trapline.median - r.native.median;
@@ -262,6 +296,7 @@ function main(): void {
       fmtStats(r.trapline),
       `${added >= 0 ? '+' : ''}${fmtMs(added)} ms`,
       r.perCallNs === undefined ? '—' : r.perCallNs.toFixed(1),
+      r.inLoopAdded ? `${r.inLoopAdded.mean.toFixed(0)} / ${r.inLoopAdded.median.toFixed(0)}` : '—',
       `${(r.trapline.median / r.native.median).toFixed(3)}x`,
     ]);
   }
@@ -270,6 +305,8 @@ function main(): void {
   process.stdout.write(
     `\nns/call added = ((trapline − native) at ${N.toLocaleString('en')} calls − (trapline − native) at 0 calls) / calls;` +
       ` the clock_gettime loop makes ${(N * 4).toLocaleString('en')} calls.\n` +
+      `in-loop mean/median = ns per call added as the getppid loop times itself (TSC per call; medians over runs):\n` +
+      `  the mean is the loop's whole cost without start-up, the median what a typical call costs on a busy machine.\n` +
       `cold: a fresh empty XDG_CACHE_HOME for every trapline run; warm: one cache shared by all warm runs.\n`,
   );
   if (rows.some((r) => r.error)) process.exitCode = 1;
@@ -285,6 +322,7 @@ function tracerCases(tests: string, n: number): Case[] {
   const tree = smallFilesTree();
   const loopCase = (name: string, trapline: string[], k: number, tool?: string): Case => ({
     name: `getppid loop, ${name}`, cmd: loop, args: [String(k)], calls: k, baseline: ['0'], trapline, tool, modes: ['warm'],
+    perCall: true,
   });
   const tarArgs = ['-cf', '/dev/null', '-C', tree, '.'];
   return [
@@ -328,6 +366,7 @@ function isolationCases(tests: string, n: number): Case[] {
     baseline: ['0'],
     trapline: ['run', '--plugin', plugin],
     modes: ['warm'],
+    perCall: true,
   });
   return [
     variant('raw passthrough', 'passthrough', n),
