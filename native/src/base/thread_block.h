@@ -153,12 +153,17 @@ struct tl_thread_signals {
     uint64_t restore_mask;            /* see tl_thread_block.restore_pending */
 };
 
-/* A thread's private stack with its block on top, in one mapping: the
- * frame of a call and the block share a page. */
+/* A thread's private stack with its block on top, in one page-aligned
+ * mapping. The stack comes first so that the block ends on a page
+ * boundary: the frames of a call (under 1.8 KiB) and the block then share
+ * one page, one page walk after a system call rather than two. */
 #define TL_PRIVATE_STACK_SIZE (256 * 1024)
 #define TL_SIGNAL_STACK_SIZE (64 * 1024)
 #define TL_XSAVE_MAX 16384
+#define TL_TB_ROOM ((sizeof(struct tl_thread_block) + 63) & ~63ul)
 struct tl_thread_area {
+    char stack[TL_PRIVATE_STACK_SIZE - TL_TB_ROOM];
+    struct tl_thread_block tb __attribute__((aligned(64)));
     char signal_stack[TL_SIGNAL_STACK_SIZE];  /* trapline's kernel altstack */
     /* The client's vector state while host code runs on this thread (one
      * host section at a time: host code is never re-entered). */
@@ -169,9 +174,9 @@ struct tl_thread_area {
     uint64_t clone_frame[18];                 /* a new thread's registers (struct tl_frame) */
     int32_t in_use;                           /* claimed by a live thread */
     int32_t pad;
-    char stack[TL_PRIVATE_STACK_SIZE - ((sizeof(struct tl_thread_block) + 63) & ~63ul)];
-    struct tl_thread_block tb __attribute__((aligned(64)));
 };
+_Static_assert((__builtin_offsetof(struct tl_thread_area, tb) + TL_TB_ROOM) % 4096 == 0,
+               "a thread block ends its page");
 
 #define TL_TB_CHECK(field, off) \
     _Static_assert(__builtin_offsetof(struct tl_thread_block, field) == (off), #field)
