@@ -138,10 +138,11 @@ struct tl_siginfo {
     int32_t signo, errno_, code, pad;
     uint8_t rest[112];
 };
+/* The scalars first and together: a fork's child and a held signal write
+ * them, and after a fork each page written is a copy. */
 struct tl_thread_signals {
     uint64_t client_mask;             /* the mask the client set */
     uint64_t pending_set;             /* signals held, one bit per signo */
-    struct tl_siginfo pending[TL_PENDING_MAX]; /* held siginfos, oldest first */
     uint32_t pending_count;
     uint32_t pad;
     uint64_t alt_sp, alt_size;        /* the client's sigaltstack */
@@ -151,6 +152,7 @@ struct tl_thread_signals {
     /* A call with a temporary mask (sigsuspend, ppoll...): the client's own
      * mask comes back after it, or after the handler it let in. */
     uint64_t restore_mask;            /* see tl_thread_block.restore_pending */
+    struct tl_siginfo pending[TL_PENDING_MAX]; /* held siginfos, oldest first */
 };
 
 /* A thread's private stack with its block on top, in one page-aligned

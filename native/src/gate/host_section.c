@@ -21,6 +21,7 @@
 #include "../base/sys.h"
 
 #define BARRIER_WRITER 0x40000000
+#define BARRIER_WAITERS 0x20000000 /* someone sleeps on the barrier */
 
 /* The main block's lock: 0 free, 1 held, 2 held with waiters. A hook may
  * take long (it is plugin code), so waiters sleep. */
@@ -43,12 +44,24 @@ static void main_unlock(void)
         tl_futex_wake(&tl_gate.host_lock, 1);
 }
 
+/* Sleeps on the barrier while it reads s, first marking that someone
+ * sleeps: unlocks then wake only when there is someone to wake (a fork
+ * with no waiters makes no futex call on either side). */
+static void barrier_sleep(int s)
+{
+    if (!(s & BARRIER_WAITERS) &&
+        !__atomic_compare_exchange_n(&tl_gate.host_barrier, &s, s | BARRIER_WAITERS, 0, __ATOMIC_RELAXED,
+                                     __ATOMIC_RELAXED))
+        return; /* changed meanwhile: look again */
+    tl_futex_wait(&tl_gate.host_barrier, s | BARRIER_WAITERS);
+}
+
 static void barrier_read_lock(void)
 {
     for (;;) {
         int s = __atomic_load_n(&tl_gate.host_barrier, __ATOMIC_RELAXED);
         if (s & BARRIER_WRITER)
-            tl_futex_wait(&tl_gate.host_barrier, s);
+            barrier_sleep(s);
         else if (__atomic_compare_exchange_n(&tl_gate.host_barrier, &s, s + 1, 0, __ATOMIC_ACQUIRE,
                                              __ATOMIC_RELAXED))
             return;
@@ -58,8 +71,8 @@ static void barrier_read_lock(void)
 static void barrier_read_unlock(void)
 {
     int s = __atomic_sub_fetch(&tl_gate.host_barrier, 1, __ATOMIC_RELEASE);
-    if (s == BARRIER_WRITER)
-        tl_futex_wake(&tl_gate.host_barrier, 1 << 30);
+    if (s == (BARRIER_WRITER | BARRIER_WAITERS))
+        tl_futex_wake(&tl_gate.host_barrier, 1 << 30); /* the last reader out lets a fork in */
 }
 
 void tl_host_barrier_lock(void)
@@ -68,23 +81,23 @@ void tl_host_barrier_lock(void)
     for (;;) {
         int s = __atomic_load_n(&tl_gate.host_barrier, __ATOMIC_RELAXED);
         if (s & BARRIER_WRITER)
-            tl_futex_wait(&tl_gate.host_barrier, s);
+            barrier_sleep(s);
         else if (__atomic_compare_exchange_n(&tl_gate.host_barrier, &s, s | BARRIER_WRITER, 0,
                                              __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
             break;
     }
     for (;;) {
         int s = __atomic_load_n(&tl_gate.host_barrier, __ATOMIC_ACQUIRE);
-        if (s == BARRIER_WRITER)
+        if ((s & ~BARRIER_WAITERS) == BARRIER_WRITER)
             return;
-        tl_futex_wait(&tl_gate.host_barrier, s);
+        barrier_sleep(s);
     }
 }
 
 void tl_host_barrier_unlock(void)
 {
-    __atomic_store_n(&tl_gate.host_barrier, 0, __ATOMIC_RELEASE);
-    tl_futex_wake(&tl_gate.host_barrier, 1 << 30);
+    if (__atomic_exchange_n(&tl_gate.host_barrier, 0, __ATOMIC_RELEASE) & BARRIER_WAITERS)
+        tl_futex_wake(&tl_gate.host_barrier, 1 << 30);
 }
 
 static inline void set_fs(uint64_t base)
