@@ -478,12 +478,16 @@ int tl_signals_deliver_from_gate(struct tl_thread_block *tb, struct tl_frame *f,
         ctx.rax = view_rax, ctx.rcx = view_rcx, ctx.rsp = f->rsp, ctx.rip = view_rip;
         ctx.eflags = f->rflags;
 
-        /* The client's vector state is live: the gate never touches it. */
-        uint8_t fp[16384] __attribute__((aligned(64)));
+        /* The client's vector state is live: the gate never touches it.
+         * Sized to this CPU's state rather than the largest: a 16 KiB
+         * buffer put its start four stack pages deep, each a fault after a
+         * fork (the parent's SIGCHLD). */
         uint64_t xsize = tl_gate.xsave_size;
+        uint8_t fp_room[xsize + 4 + 63];
+        uint8_t *fp = (uint8_t *)(((uintptr_t)fp_room + 63) & ~(uintptr_t)63);
         uint32_t lo = (uint32_t)tl_gate.xsave_mask, hi = (uint32_t)(tl_gate.xsave_mask >> 32);
         tl_memset(fp, 0, xsize + 4);
-        __asm__ volatile("xsave64 %0" : "+m"(fp) : "a"(lo), "d"(hi) : "memory");
+        __asm__ volatile("xsave64 (%0)" : : "r"(fp), "a"(lo), "d"(hi) : "memory");
         struct fpx_sw_bytes sw = { FP_XSTATE_MAGIC1, (uint32_t)xsize + 4, tl_gate.xsave_mask,
                                    (uint32_t)xsize, { 0 } };
         tl_memcpy(fp + 464, &sw, sizeof sw);
