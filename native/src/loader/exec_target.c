@@ -6,6 +6,7 @@
  * neither ELF nor script runs under /bin/sh, as execvp's ENOEXEC fallback
  * does. */
 #include "loader.h"
+#include "../base/strbuf.h"
 #include "../host/host_keep.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -14,6 +15,13 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+/* A path into a fixed buffer (see strbuf.h for why not snprintf). */
+static void copy_path(char *dst, size_t size, const char *src)
+{
+    struct tl_strbuf b = tl_sb_init(dst, size);
+    tl_sb_str(&b, src);
+}
 
 static int check_file(const char *path, char *err, size_t errlen)
 {
@@ -53,7 +61,7 @@ int tl_resolve_target(const char *path, char **argv, struct tl_exec_target *out,
     while (argv[argc])
         argc++;
     out->argv = prepend(argv, &argc, NULL, 0, 0);
-    snprintf(cur, sizeof cur, "%s", path);
+    copy_path(cur, sizeof cur, path);
 
     for (int depth = 0;; depth++) {
         if ((status = check_file(cur, err, errlen)))
@@ -111,18 +119,18 @@ int tl_resolve_target(const char *path, char **argv, struct tl_exec_target *out,
             if (arg)
                 front[nfront++] = tl_keep_string(arg);
             front[nfront++] = tl_keep_string(cur);
-            snprintf(cur, sizeof cur, "%s", interp);
+            copy_path(cur, sizeof cur, interp);
         } else {
             /* execvp's fallback for ENOEXEC */
             front[nfront++] = "/bin/sh";
             front[nfront++] = tl_keep_string(cur);
-            snprintf(cur, sizeof cur, "/bin/sh");
+            copy_path(cur, sizeof cur, "/bin/sh");
             depth = TL_LOADER_MAX_SHEBANG;
         }
         out->argv = prepend(out->argv, &argc, front, nfront, 1); /* the old one is kept */
     }
     if (!realpath(cur, out->elf_path))
-        snprintf(out->elf_path, sizeof out->elf_path, "%s", cur);
+        copy_path(out->elf_path, sizeof out->elf_path, cur);
     out->argc = argc;
     return 0;
 }

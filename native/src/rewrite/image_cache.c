@@ -13,6 +13,7 @@
 #include "image_cache.h"
 #include "elf_image.h"
 #include "plan_cache.h"
+#include "../base/strbuf.h"
 #include <elf.h>
 #include <fcntl.h>
 #include <link.h>
@@ -68,8 +69,12 @@ static int image_path(const struct tl_image_mapping *m, char *out, size_t size, 
 {
     const char *slash = strrchr(m->name, '/');
     char name[400];
-    snprintf(name, sizeof name, "%.200s.%s.%llx", slash ? slash + 1 : m->name, m->key,
-             (unsigned long long)m->offset);
+    struct tl_strbuf b = tl_sb_init(name, sizeof name);
+    tl_sb_strn(&b, slash ? slash + 1 : m->name, 200);
+    tl_sb_str(&b, ".");
+    tl_sb_str(&b, m->key);
+    tl_sb_str(&b, ".");
+    tl_sb_hex(&b, m->offset, 1);
     return tl_cache_path("images", name, out, size, make_dirs);
 }
 

@@ -3,6 +3,7 @@
  * File: magic "TLPLAN" + format version, then the counts and the sites as
  * written in memory. A file that does not parse is ignored and replaced. */
 #include "plan_cache.h"
+#include "../base/strbuf.h"
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,17 +35,20 @@ void tl_plan_key(const struct tl_elf_image *img, const struct stat *st, char key
     for (int i = 0; i < 5; i++)
         for (int b = 0; b < 8; b++)
             h = (h ^ ((parts[i] >> (8 * b)) & 0xff)) * 1099511628211ull;
-    snprintf(key, 64, "file-%016llx", (unsigned long long)h);
+    struct tl_strbuf b = tl_sb_init(key, 64);
+    tl_sb_str(&b, "file-");
+    tl_sb_hex(&b, h, 16);
 }
 
 int tl_cache_path(const char *subdir, const char *name, char *out, size_t size, int make_dirs)
 {
     const char *base = getenv("XDG_CACHE_HOME");
     char dir[4096];
+    struct tl_strbuf d = tl_sb_init(dir, sizeof dir);
     if (base && *base)
-        snprintf(dir, sizeof dir, "%s", base);
+        tl_sb_str(&d, base);
     else if (getenv("HOME"))
-        snprintf(dir, sizeof dir, "%s/.cache", getenv("HOME"));
+        tl_sb_str(&d, getenv("HOME")), tl_sb_str(&d, "/.cache");
     else
         return -1;
     if (make_dirs) {
@@ -58,7 +62,11 @@ int tl_cache_path(const char *subdir, const char *name, char *out, size_t size, 
         strncat(dir, "/trapline/", sizeof dir - strlen(dir) - 1);
         strncat(dir, subdir, sizeof dir - strlen(dir) - 1);
     }
-    return snprintf(out, size, "%s/%s", dir, name) >= (int)size ? -1 : 0;
+    struct tl_strbuf o = tl_sb_init(out, size);
+    tl_sb_str(&o, dir);
+    tl_sb_str(&o, "/");
+    tl_sb_str(&o, name);
+    return tl_sb_end(&o);
 }
 
 int tl_plan_cache_load(const char *key, struct tl_plan *plan)
