@@ -17,4 +17,9 @@
 /* Never on an ordinary call's path: kept out of the pages above. */
 #define TL_COLD_PATH __attribute__((noinline))
 
+/* Small variables every image's start-up writes: in .data, on the page
+ * the loader's relocations have already faulted in, rather than each on a
+ * page of .bss of its own (a fault of about 15 µs here, on every exec). */
+#define TL_STARTUP_DATA __attribute__((section(".data.tl_startup")))
+
 #endif

@@ -166,16 +166,18 @@ struct tl_thread_signals {
 struct tl_thread_area {
     char stack[TL_PRIVATE_STACK_SIZE - TL_TB_ROOM];
     struct tl_thread_block tb __attribute__((aligned(64)));
-    char signal_stack[TL_SIGNAL_STACK_SIZE];  /* trapline's kernel altstack */
+    /* Next, what a new thread or process writes first, on the page after
+     * the block's (tl_thread_area_prefault makes both present at once). */
+    int32_t in_use;                           /* claimed by a live thread */
+    int32_t pad;
+    struct tl_process own_process;            /* for a CLONE_VM child process */
+    uint64_t clone_frame[18];                 /* a new thread's registers (struct tl_frame) */
+    struct tl_thread_signals signals;         /* its held siginfos last */
     /* The client's vector state while host code runs on this thread (one
      * host section at a time: host code is never re-entered). */
     unsigned char xsave[TL_XSAVE_MAX] __attribute__((aligned(64)));
-    struct tl_thread_signals signals;
-    struct tl_process own_process;            /* for a CLONE_VM child process */
-    struct tl_sigtable own_sigtab;            /* ... without CLONE_SIGHAND */
-    uint64_t clone_frame[18];                 /* a new thread's registers (struct tl_frame) */
-    int32_t in_use;                           /* claimed by a live thread */
-    int32_t pad;
+    struct tl_sigtable own_sigtab;            /* for a CLONE_VM child without CLONE_SIGHAND */
+    char signal_stack[TL_SIGNAL_STACK_SIZE];  /* trapline's kernel altstack */
 };
 _Static_assert((__builtin_offsetof(struct tl_thread_area, tb) + TL_TB_ROOM) % 4096 == 0,
                "a thread block ends its page");

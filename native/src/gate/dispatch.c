@@ -11,8 +11,8 @@
 #include "../base/hot_text.h"
 #include "signals.h"
 
-struct tl_gate_state tl_gate;
-void *tl_vdso_original[TRAPLINE_VDSO_COUNT];
+struct tl_gate_state tl_gate __attribute__((aligned(4096)));
+TL_STARTUP_DATA void *tl_vdso_original[TRAPLINE_VDSO_COUNT];
 
 static inline int mask_has(const uint64_t *m, unsigned long nr)
 {

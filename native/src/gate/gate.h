@@ -66,7 +66,6 @@ struct tl_gate_state {
     int sud_armed, sud_warned;            /* Syscall User Dispatch state */
     uint64_t backstop_calls;              /* calls that came through SUD */
     int debug;                            /* TRAPLINE_DEBUG */
-    char exe_path[TL_PATH_MAX];           /* what /proc/self/exe means */
     uint32_t exe_path_len;
     uint64_t xsave_size;                  /* bytes of XSAVE state (CPUID 0xD) */
     uint64_t xsave_mask;
@@ -78,6 +77,9 @@ struct tl_gate_state {
     int fsgsbase;                         /* wrfsbase usable (HWCAP2_FSGSBASE) */
     int any_isolated;                     /* some plugin runs isolated */
     volatile int clone_lock;              /* one clone in flight */
+    /* Last: start-up writes only its first bytes, and the fields above all
+     * share the first page of this page-aligned block. */
+    char exe_path[TL_PATH_MAX];           /* what /proc/self/exe means */
 };
 
 /* The block a new thread takes as its first act (threads.c). */
@@ -124,6 +126,10 @@ extern struct tl_thread_area *tl_main_area; /* never released */
 
 /* thread.c: the calling thread's block and private stack. */
 int tl_thread_area_init(struct tl_thread_area *area);
+/* Makes the pages every call writes present (block, stack top, signal
+ * state) in one call rather than faults, for a new thread or process;
+ * with_xsave adds the page host code saves vector state in. */
+void tl_thread_area_prefault(struct tl_thread_area *area, int with_xsave);
 /* Prepares a new thread's area from its creator's block. */
 void tl_thread_area_init_for(struct tl_thread_area *area, const struct tl_thread_block *parent);
 /* Copies plugin hooks, contexts and masks into tb's dispatch table. */

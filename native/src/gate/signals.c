@@ -25,6 +25,7 @@
 #include "signals.h"
 #include "site_map.h"
 #include "../base/mem.h"
+#include "../base/hot_text.h"
 #include "../base/sys.h"
 
 #define NSIGS 64
@@ -132,7 +133,7 @@ static inline struct tl_sigtable *sigtab(void)
 {
     return tl_tb()->process->sigtab;
 }
-static int debug;
+TL_STARTUP_DATA static int debug;
 
 static int in_gate_text(uint64_t rip)
 {

@@ -1,5 +1,6 @@
 /* site_map.c - patched windows and stubs by address. */
 #include "site_map.h"
+#include "../base/hot_text.h"
 
 #define MAX_SITES 32768
 #define MAX_RANGES 512
@@ -10,10 +11,10 @@ struct range {
     uint32_t first, count;     /* its sites in sites[] */
 };
 
-static struct tl_patched_site sites[MAX_SITES];
-static uint32_t site_count;
+static struct tl_patched_site sites[MAX_SITES] __attribute__((aligned(4096)));
+TL_STARTUP_DATA static uint32_t site_count;
 static struct range ranges[MAX_RANGES];
-static uint32_t range_count;
+TL_STARTUP_DATA static uint32_t range_count;
 
 struct tl_patched_site *tl_site_map_room(uint32_t n)
 {

@@ -262,6 +262,11 @@ int tl_special_call(struct tl_thread_block *tb, struct tl_frame *f, struct tl_sp
         /* No host code runs anywhere while the address space is copied. */
         tl_host_barrier_lock();
         int made = tl_gate_real_call_hooked(tb, f);
+        /* Each side now copies every page it writes: the gate's state and
+         * the signal state (the child resets it, the parent's SIGCHLD
+         * comes) in two calls rather than two faults. */
+        tl_populate_write(&tl_gate, 4096);
+        tl_thread_area_prefault(tb->area, 1);
         tl_host_barrier_unlock();
         if (!made)
             return 0;

@@ -29,6 +29,16 @@ void tl_dispatch_fill(struct tl_thread_block *tb)
         d->hot[w] = d->any_syscalls[w] | d->internal[w];
 }
 
+void tl_thread_area_prefault(struct tl_thread_area *area, int with_xsave)
+{
+    /* The block ends its page, whose rest is the top of the stack; the
+     * small state follows it (thread_block.h). */
+    const char *lo = (const char *)&area->tb + TL_TB_ROOM - 4096;
+    tl_populate_write(lo, (size_t)((const char *)area->signals.pending - lo));
+    if (with_xsave)
+        tl_populate_write(area->xsave, tl_gate.xsave_size ? tl_gate.xsave_size : 4096);
+}
+
 /* A block and stacks with nothing in them yet. */
 static void area_init(struct tl_thread_area *area)
 {

@@ -15,6 +15,7 @@
 #include "signals.h"
 #include "../base/mem.h"
 #include "../base/sys.h"
+#include "../base/hot_text.h"
 
 #define CLONE_VM 0x100
 #define CLONE_SIGHAND 0x800
@@ -53,7 +54,7 @@ static void publish_child(int32_t tid, struct tl_thread_block *child)
         __builtin_ia32_pause(); /* 64 threads not yet started: wait for one */
     }
 }
-struct tl_thread_area *tl_main_area;
+TL_STARTUP_DATA struct tl_thread_area *tl_main_area;
 int tl_gate_clone(struct tl_frame *f);
 
 /* Every area ever made (they are never unmapped): reused when free, and
@@ -63,8 +64,8 @@ int tl_gate_clone(struct tl_frame *f);
  * kernel does not touch the area after that, so it can be reused at once,
  * its pages still populated. */
 static struct tl_thread_area *all_areas[MAX_AREAS];
-static volatile int all_count;
-static volatile int area_lock;
+TL_STARTUP_DATA static volatile int all_count;
+TL_STARTUP_DATA static volatile int area_lock;
 
 static void lock(volatile int *l)
 {
@@ -109,6 +110,7 @@ static struct tl_thread_area *area_get(void)
     long p = tl_sys6(TL_NR_mmap, 0, sizeof(struct tl_thread_area), PROT_RW, MAP_PRIVATE_ANON_NORESERVE, -1, 0);
     if (tl_is_err((unsigned long)p))
         return 0;
+    tl_thread_area_prefault((struct tl_thread_area *)p, 0);
     tl_threads_register_area((struct tl_thread_area *)p);
     return (struct tl_thread_area *)p;
 }

@@ -9,6 +9,7 @@
  * natively with one warning. */
 #include "../base/launch_record.h"
 #include "../gate/gate.h"
+#include "host_keep.h"
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -24,14 +25,22 @@
 
 static const struct tl_launch_record *launch;
 void tl_host_exec(struct tl_exec_request *rq);
-static char self_exe[4096];
+static const char *self_exe = "";
 
 void tl_exec_setup(const struct tl_launch_record *rec)
 {
     launch = rec;
     tl_gate.host.exec = tl_host_exec;
-    ssize_t n = readlink("/proc/self/exe", self_exe, sizeof self_exe - 1);
-    self_exe[n > 0 ? n : 0] = 0;
+    /* A short buffer first: a large one would fault in a stack page. */
+    for (size_t size = 256; size <= 4096; size *= 4) {
+        char *path = tl_keep(size);
+        ssize_t n = readlink("/proc/self/exe", path, size - 1);
+        if (n < (ssize_t)size - 1 || size == 4096) {
+            path[n > 0 ? n : 0] = 0;
+            self_exe = path;
+            return;
+        }
+    }
 }
 
 enum verdict { EXEC_FAILS, EXEC_NATIVE, EXEC_TRAPLINE };

@@ -9,6 +9,8 @@
 #include "companion.h"
 #include "host_keep.h"
 #include "../base/sys.h"
+#include "../base/hot_text.h"
+#include "../base/strbuf.h"
 #include "../base/thread_block.h"
 #include "../gate/gate.h"
 #include "../gate/signals.h"
@@ -92,8 +94,14 @@ static void gate_setup(void)
 
 static int stage2(char *record, char **argv, char **envp)
 {
-    static struct tl_launch_record rec;
+    TL_STARTUP_DATA static struct tl_launch_record rec;
     char err[1024];
+    /* What set-up certainly writes, made present in a few calls instead of
+     * a fault a page (see tl_populate_write): the stack our own calls go
+     * down to, the gate's state, the main thread's block and signals. */
+    tl_populate_write((char *)__builtin_frame_address(0) - 48 * 1024, 48 * 1024);
+    tl_populate_write(&tl_gate, 4096);
+    tl_thread_area_prefault(&main_area, 1);
     if (tl_launch_parse(record, &rec) != 0)
         die(1, "%s", "malformed launch record");
     size_t envc = 0;
@@ -128,15 +136,16 @@ static int stage2(char *record, char **argv, char **envp)
     int status = tl_resolve_target(rec.exe, argv, &target, err, sizeof err);
     if (status)
         die(status, "%s", err);
-    snprintf(tl_gate.exe_path, sizeof tl_gate.exe_path, "%s", target.elf_path);
+    struct tl_strbuf exe_path = tl_sb_init(tl_gate.exe_path, sizeof tl_gate.exe_path);
+    tl_sb_str(&exe_path, target.elf_path);
     tl_gate.exe_path_len = (uint32_t)strlen(tl_gate.exe_path);
 
     tl_vdso_setup();
-    static struct tl_loaded_elf exe, interp;
+    TL_STARTUP_DATA static struct tl_loaded_elf exe, interp;
     if ((status = tl_load_elf(target.elf_path, &exe, err, sizeof err)))
         die(status, "%s", err);
     uint64_t entry = exe.entry;
-    int has_interp = exe.interp[0] != 0;
+    int has_interp = exe.interp && exe.interp[0];
     if (has_interp) {
         if ((status = tl_load_elf(exe.interp, &interp, err, sizeof err)))
             die(status, "%s", err);

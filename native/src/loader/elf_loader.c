@@ -3,6 +3,8 @@
  * kernel-chosen base for ET_DYN), bss zeroed, nothing else touched. */
 #include "loader.h"
 #include "../rewrite/rewrite.h"
+#include "../host/host_keep.h"
+#include "../base/sys.h"
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -15,6 +17,8 @@
 #define PAGE 4096ul
 #define PAGE_DOWN(x) ((x) & ~(PAGE - 1))
 #define PAGE_UP(x) (((x) + PAGE - 1) & ~(PAGE - 1))
+/* The most of a writable segment populated at load (see tl_load_elf). */
+#define PREFAULT_MAX (64 * 1024ul)
 #define MAX_PHNUM 128
 
 static int prot_of(uint32_t flags)
@@ -103,11 +107,12 @@ int tl_load_elf(const char *path, struct tl_loaded_elf *out, char *err, size_t e
     for (unsigned i = 0; i < eh.e_phnum; i++) {
         const Elf64_Phdr *p = &ph[i];
         if (p->p_type == PT_INTERP) {
-            if (pread(fd, out->interp, p->p_filesz, (off_t)p->p_offset) != (ssize_t)p->p_filesz) {
+            char *interp = tl_keep(p->p_filesz + 1); /* zeroed */
+            if (!interp || pread(fd, interp, p->p_filesz, (off_t)p->p_offset) != (ssize_t)p->p_filesz) {
                 status = fail(err, errlen, 126, path, "cannot read the program interpreter");
                 goto out;
             }
-            out->interp[p->p_filesz] = 0;
+            out->interp = interp;
         }
         if (p->p_type == PT_PHDR)
             out->phdr = out->bias + p->p_vaddr;
@@ -136,6 +141,10 @@ int tl_load_elf(const char *path, struct tl_loaded_elf *out, char *err, size_t e
             status = fail(err, errlen, 126, path, strerror(errno));
             goto out;
         }
+        /* Data, relocations and the start of bss are written as soon as
+         * the program starts: in one call rather than a fault a page. */
+        if (prot & PROT_WRITE)
+            tl_populate_write((void *)start, (mem_end - start < PREFAULT_MAX ? mem_end - start : PREFAULT_MAX));
     }
     if (!out->phdr) {
         /* No PT_PHDR: the headers are wherever the loaded file puts them. */

@@ -3,6 +3,8 @@
  * interpreter's base, its file name, and fresh random bytes. Everything
  * else (hwcaps, page size, uids, the vDSO) is passed on from our own auxv. */
 #include "loader.h"
+#include "../base/hot_text.h"
+#include "../base/sys.h"
 #include <elf.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +13,7 @@
 
 /* Our own auxv, found past the end of the environment the kernel gave us
  * (main's envp, before anything edits environ). */
-static const Elf64_auxv_t *kernel_auxv;
+TL_STARTUP_DATA static const Elf64_auxv_t *kernel_auxv;
 
 void tl_loader_remember_auxv(char **kernel_envp)
 {
@@ -48,6 +50,8 @@ uint64_t tl_build_initial_stack(char **argv, char **envp, const struct tl_loaded
     char *s = (char *)top - strings;
     uint64_t *v = (uint64_t *)(((uint64_t)s - vectors) & ~15ul);
     uint64_t sp = (uint64_t)v;
+    /* The client's start-up (ld.so, libc, main) goes tens of KiB down. */
+    tl_populate_write((void *)(sp - 32 * 1024), top - (sp - 32 * 1024));
 
     char *sp_str = s;
 #define PUT_STR(dst, src) do { size_t n_ = strlen(src) + 1; memcpy(sp_str, src, n_); dst = sp_str; sp_str += n_; } while (0)

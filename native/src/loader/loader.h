@@ -13,7 +13,7 @@ struct tl_loaded_elf {
     uint64_t entry;         /* runtime entry point */
     uint64_t phdr;          /* runtime address of the program headers */
     uint64_t phnum;
-    char interp[4096];      /* PT_INTERP, or "" */
+    const char *interp;     /* PT_INTERP (kept for the image's life), or 0 */
 };
 
 /* What to run once `#!` lines and the execvp fallback are resolved. */

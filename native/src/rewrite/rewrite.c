@@ -4,6 +4,8 @@
 #include "rewrite.h"
 #include "elf_image.h"
 #include "image_cache.h"
+#include "../base/hot_text.h"
+#include "../base/strbuf.h"
 #include "patcher.h"
 #include "plan_cache.h"
 #include "site_plan.h"
@@ -17,7 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int debug;
+TL_STARTUP_DATA static int debug;
 
 void tl_rewrite_set_debug(int on)
 {
@@ -224,7 +226,9 @@ void tl_rewrite_mapping(uint64_t addr, uint64_t len, int fd, uint64_t offset, in
          * /proc/self/maps is costly to read (the kernel prints every
          * mapping). */
         char link[64];
-        snprintf(link, sizeof link, "/proc/thread-self/fd/%d", fd); /* see lookup_mapping */
+        struct tl_strbuf b = tl_sb_init(link, sizeof link);
+        tl_sb_str(&b, "/proc/thread-self/fd/"); /* see lookup_mapping */
+        tl_sb_dec(&b, (uint64_t)fd);
         ssize_t n = readlink(link, path, sizeof path - 1);
         if (n <= 0)
             return;
