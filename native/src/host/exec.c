@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -133,12 +134,23 @@ void tl_host_exec(struct tl_exec_request *rq)
     size_t envc = 0;
     while (envp[envc])
         envc++;
-    char **env = malloc((envc + 3) * sizeof *env);
     size_t recsize = 64 * 1024 + 3 * strlen(path);
     for (size_t i = 0; i < envc; i++)
         if (tl_launch_is_client_only(envp[i]))
             recsize += 16 + 3 * strlen(envp[i]);
-    char *recbuf = malloc(recsize);
+    /* One mapping for both, gone with the exec (and kept if it fails, as
+     * heap memory would be): not the host heap, whose first allocation in
+     * a process costs more set-up than the exec it serves. */
+    size_t envsize = (envc + 3) * sizeof(char *);
+    void *mem = mmap(NULL, envsize + recsize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                     -1, 0);
+    if (mem == MAP_FAILED) {
+        rq->native = TL_EXEC_VIA_TRAPLINE;
+        rq->result = -ENOMEM;
+        return;
+    }
+    char **env = mem;
+    char *recbuf = (char *)mem + envsize;
     if (tl_launch_host_env(envp, &rec, env, envc + 3, recbuf, recsize)) {
         rq->native = TL_EXEC_VIA_TRAPLINE;
         rq->result = -E2BIG;
