@@ -8,6 +8,7 @@
  * instruction of the vDSO has to be relocated. The vDSO's syscall fallbacks
  * are rewritten like any other code. */
 #include "../gate/gate.h"
+#include "../base/sys.h"
 #include "../rewrite/elf_image.h"
 #include "../rewrite/rewrite.h"
 #include <string.h>
@@ -49,6 +50,7 @@ void tl_vdso_setup(void)
 
     if (tl_gate.any_vdso && img.shdr &&
         mprotect((void *)base, size, PROT_READ | PROT_WRITE | PROT_EXEC) == 0) {
+        tl_populate_write((void *)base, size); /* both pages are written: copies made in one call */
         for (unsigned i = 1; i < img.ehdr->e_shnum; i++) {
             const Elf64_Shdr *sh = tl_elf_section(&img, i);
             if (!sh || sh->sh_type != SHT_DYNSYM || sh->sh_entsize != sizeof(Elf64_Sym))
