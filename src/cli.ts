@@ -102,4 +102,12 @@ that support both. Set TRAPLINE_DEBUG=1 to print one line per rewritten object.`
   }
 }
 
+// The launcher hid NODE_EXTRA_CA_CERTS from this Node (it costs start-up
+// time and we make no TLS connection): the programs we start get it back.
+const stashedCaCerts = process.env.TRAPLINE_NODE_EXTRA_CA_CERTS;
+if (stashedCaCerts !== undefined) {
+  process.env.NODE_EXTRA_CA_CERTS = stashedCaCerts;
+  delete process.env.TRAPLINE_NODE_EXTRA_CA_CERTS;
+}
+
 void main(process.argv.slice(2));

@@ -5,7 +5,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { TraceFormatError, TraceParser, type TraceRecord } from '../src/trace/stream.js';
-import { describe, root, run, tempDir } from './helpers.js';
+import { describe, launcher, root, run, skipWithoutLauncher, tempDir } from './helpers.js';
 import { writeStream } from './trace-writer.js';
 
 const cliJs = path.join(root, 'dist', 'src', 'cli.js');
@@ -126,6 +126,17 @@ test('trace exits with the program\'s status and dies by its signal', () => {
   assert.equal(r.status, 7, describe(r));
   const k = traced(['trace', '-o', '/dev/null', '--', '/bin/sh', '-c', 'kill -TERM $$']);
   assert.equal(k.signal, 'SIGTERM', describe(k));
+});
+
+test('the launcher keeps NODE_EXTRA_CA_CERTS from Node, and the program gets it back', (t) => {
+  if (skipWithoutLauncher(t)) return;
+  const env = { NODE_EXTRA_CA_CERTS: '/nonexistent/ca.pem' };
+  // Node itself would warn that it cannot load the file: it never saw it.
+  const r = run(launcher, ['trace', '-o', '/dev/null', '--', '/bin/sh', '-c',
+    'echo "$NODE_EXTRA_CA_CERTS ${TRAPLINE_NODE_EXTRA_CA_CERTS-unset}"'], { extraEnv: env });
+  assert.equal(r.status, 0, describe(r));
+  assert.equal(r.stdout, '/nonexistent/ca.pem unset\n');
+  assert.doesNotMatch(r.stderr, /extra certs/i);
 });
 
 test('options after PROG belong to PROG', () => {

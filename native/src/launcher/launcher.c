@@ -148,9 +148,34 @@ static size_t own_dir(void)
     return (size_t)n;
 }
 
+/* NODE_EXTRA_CA_CERTS makes Node read and parse a CA bundle as it starts
+ * (about 40 ms here); the CLI makes no TLS connection. It goes to Node as
+ * TRAPLINE_NODE_EXTRA_CA_CERTS, and the CLI puts it back for the programs
+ * it starts (src/cli.ts). */
+static void stash_ca_certs(char **envp)
+{
+    static const char name[] = "NODE_EXTRA_CA_CERTS=", stashed[] = "TRAPLINE_";
+    static char buf[4096];
+    for (char **e = envp; *e; e++) {
+        size_t k = 0;
+        while (name[k] && (*e)[k] == name[k])
+            k++;
+        if (name[k])
+            continue;
+        size_t len = tl_strlen(*e);
+        if (len + sizeof stashed > sizeof buf)
+            return; /* implausibly long: Node may read it */
+        tl_memcpy(buf, stashed, sizeof stashed - 1);
+        tl_memcpy(buf + sizeof stashed - 1, *e, len + 1);
+        *e = buf;
+        return;
+    }
+}
+
 /* Anything but `run`: node dist/src/cli.js ARGS (this is native/build/). */
 static __attribute__((noreturn)) void to_node_cli(char **argv, char **envp)
 {
+    stash_ca_certs(envp);
     size_t n = own_dir();
     static const char rel[] = "../../dist/src/cli.js";
     tl_memcpy(cli, self, n);
