@@ -127,7 +127,7 @@ void tl_signal_restorer(void);
  * reach trapline's handler: their rt_sigaction passes straight through
  * until the client installs a handler. Start-up then costs a few syscalls
  * instead of two per signal. The first process's table: */
-static struct tl_sigtable first_sigtab;
+TL_STARTUP_BSS static struct tl_sigtable first_sigtab;
 
 static inline struct tl_sigtable *sigtab(void)
 {

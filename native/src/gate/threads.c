@@ -37,7 +37,7 @@ struct clone_slot {
     struct tl_thread_block *volatile tb;
 };
 _Static_assert(sizeof(struct clone_slot) == 16, "gate_entry.S walks 16-byte slots");
-struct clone_slot tl_clone_table[TL_CLONE_SLOTS];
+TL_STARTUP_BSS struct clone_slot tl_clone_table[TL_CLONE_SLOTS];
 
 static void publish_child(int32_t tid, struct tl_thread_block *child)
 {

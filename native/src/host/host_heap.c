@@ -42,7 +42,7 @@ __attribute__((constructor(101))) static void host_heap_setup(void)
 
 /* Start-up allocations (host_keep.h): host code runs one thread at a time
  * while the image starts, and later calls are rare (an exec's shebang). */
-static _Alignas(16) unsigned char keep_area[16384];
+TL_STARTUP_BSS static _Alignas(16) unsigned char keep_area[16384];
 TL_STARTUP_DATA static size_t keep_used;
 
 void *tl_keep(size_t size)

@@ -101,6 +101,7 @@ static int stage2(char *record, char **argv, char **envp)
      * down to, the gate's state, the main thread's block and signals. */
     tl_populate_write((char *)__builtin_frame_address(0) - 48 * 1024, 48 * 1024);
     tl_populate_write(&tl_gate, 4096);
+    tl_populate_write(tl_startup_bss_start, (size_t)(tl_startup_bss_end - tl_startup_bss_start));
     tl_thread_area_prefault(&main_area, 1);
     if (tl_launch_parse(record, &rec) != 0)
         die(1, "%s", "malformed launch record");

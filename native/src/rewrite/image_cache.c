@@ -14,6 +14,7 @@
 #include "elf_image.h"
 #include "plan_cache.h"
 #include "../base/strbuf.h"
+#include "../base/hot_text.h"
 #include <elf.h>
 #include <fcntl.h>
 #include <link.h>
@@ -61,7 +62,7 @@ static int find_build_id(struct dl_phdr_info *info, size_t size, void *arg)
  * another trapline is a miss. */
 static const uint8_t *trapline_build_id(void)
 {
-    static struct note_search ns;
+    TL_STARTUP_BSS static struct note_search ns;
     if (!ns.len)
         dl_iterate_phdr(find_build_id, &ns);
     return ns.id;
