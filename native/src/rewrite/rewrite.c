@@ -73,6 +73,22 @@ static void *map_apart(int fd, size_t size)
     return file;
 }
 
+/* Reserves the STUB_ROOM below `base` (the object's stub place), or 0. */
+static void *hold_below(uint64_t base)
+{
+    if (base < STUB_ROOM + 0x10000)
+        return NULL;
+    void *p = mmap((void *)(base - STUB_ROOM), STUB_ROOM, PROT_NONE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
+    if (p == MAP_FAILED)
+        return NULL;
+    if ((uint64_t)p != base - STUB_ROOM) { /* an old kernel ignored NOREPLACE */
+        munmap(p, STUB_ROOM);
+        return NULL;
+    }
+    return p;
+}
+
 /* An object as the rewriter sees it: its headers (`img`, perhaps only the
  * file's first page: enough for its key and layout), and the whole file,
  * mapped only when planning or keeping an image needs it. A cached image,
@@ -116,9 +132,15 @@ static void rewrite_image(struct object *o, const char *name, struct tl_image_ma
         image = "mapped";
     } else {
         hit = tl_plan_cache_load(key, &plan) == 0;
+        /* Planning loads the decoder (dlopen), whose mappings the kernel
+         * puts right below the lowest one: where this object's stubs go.
+         * The place is held meanwhile. */
+        void *held = hit ? NULL : hold_below(base);
         const struct tl_elf_image *img = hit ? &o->img : whole_image(o);
         if (!hit && img && tl_plan_object(img, &plan) == 0)
             tl_plan_cache_store(key, &plan); /* a failed plan (no decoder) is not kept */
+        if (held)
+            munmap(held, STUB_ROOM);
         struct tl_stub_place place = { 0, 0, base };
         if (!m && !st)
             image_room(&o->img, base, hi, &place);
