@@ -59,6 +59,13 @@ export function newCall(
 export class CallPairer {
   private inFlight = new Map<number, Call>();
 
+  /** A SYSCALL record's call when it is all the record makes (no entry of
+   *  its thread is open): the common case, without an event list. */
+  whole(r: TraceRecord): Call | undefined {
+    if (r.type !== 'syscall' || this.inFlight.has(r.tid)) return undefined;
+    return newCall(r.pid, r.tid, r.nr, nameOf(r.nr), false, r.args, r.blobs, r.time, r.result, r.exitTime);
+  }
+
   /** The events one record makes. */
   push(r: TraceRecord): CallEvent[] {
     switch (r.type) {

@@ -93,9 +93,17 @@ const OUTPUT_BUFFER = 1 << 20;
 /** Where the trace goes: a file (-o) or our stderr. Text is copied into one
  *  buffer as it comes (as latin1, one byte a character, as it was read) and
  *  written once a chunk of the stream is done, or the buffer is full. */
+/** Buffer's own latin1 copy (what buf.write(s, at, 'latin1') calls after
+ *  checking its arguments in JavaScript, slowly until that is optimised:
+ *  a trace is mostly written by cold code). Not in Node's types. */
+type Latin1Writer = (s: string, at: number) => number;
+
 function openOutput(file: string | undefined): Output {
   const fd = file === undefined ? 2 : openSync(file, 'w');
   const buf = Buffer.allocUnsafe(OUTPUT_BUFFER);
+  const direct = (buf as unknown as { latin1Write?: Latin1Writer }).latin1Write;
+  const copy: Latin1Writer =
+    typeof direct === 'function' ? direct.bind(buf) : (s, at) => buf.write(s, at, 'latin1');
   let used = 0;
   const flush = (): void => {
     if (!used) return;
@@ -108,7 +116,7 @@ function openOutput(file: string | undefined): Output {
         flush();
         if (s.length > buf.length) return writeAll(fd, Buffer.from(s, 'latin1'));
       }
-      used += buf.write(s, used, 'latin1');
+      used += copy(s, used);
     },
     flush,
     close: () => {

@@ -83,7 +83,9 @@ export class TraceView {
   onRecord(r: TraceRecord): void {
     if (r.type === 'image_start' && r.initial) this.firstPid = r.pid;
     else if (this.firstPid === undefined && r.type !== 'unknown') this.firstPid = r.pid;
-    for (const ev of this.pairer.push(r)) this.handle(ev);
+    const whole = this.pairer.whole(r);
+    if (whole) this.onCall(whole, 'call');
+    else for (const ev of this.pairer.push(r)) this.handle(ev);
   }
 
   /** The stream ended: close what is open, print the summary. */
@@ -130,29 +132,39 @@ export class TraceView {
    *  capture recorded the call itself (trapline announces it to plugins). */
   private pendingExec: Extract<CallEvent, { kind: 'image_start' }> | undefined;
 
+  /** Before any event of a call: the initial execve, if it was not this. */
+  private settleExec(call: Call): void {
+    const pending = this.pendingExec;
+    if (pending && call.pid === pending.pid) {
+      this.pendingExec = undefined;
+      if (call.name !== 'execve') this.initialExec(pending);
+    }
+  }
+
+  /** A call whole, or one that began earlier returning. */
+  private onCall(call: Call, kind: 'call' | 'resume'): void {
+    const p = this.printer;
+    if (!p) return;
+    this.settleExec(call);
+    if (this.shown(call)) {
+      p.seen(call.tid, call.pid);
+      if (this.o.summary !== 'none') this.summary.add(call);
+      if (this.o.json) this.emitJson(call);
+      else if (this.lines()) kind === 'call' ? p.call(call) : p.resume(call);
+    }
+    this.learn(call);
+  }
+
   private handle(ev: CallEvent): void {
     const p = this.printer;
     if (!p) return;
-    const pending = this.pendingExec;
-    if (pending && ev.kind !== 'image_start' && 'call' in ev && ev.call.pid === pending.pid) {
-      this.pendingExec = undefined;
-      if (ev.call.name !== 'execve') this.initialExec(pending);
-    }
     switch (ev.kind) {
       case 'call':
-      case 'resume': {
-        const call = ev.call;
-        const shown = this.shown(call);
-        if (shown) {
-          p.seen(call.tid, call.pid);
-          if (this.o.summary !== 'none') this.summary.add(call);
-          if (this.o.json) this.emitJson(call);
-          else if (this.lines()) ev.kind === 'call' ? p.call(call) : p.resume(call);
-        }
-        this.learn(call);
+      case 'resume':
+        this.onCall(ev.call, ev.kind);
         break;
-      }
       case 'enter':
+        this.settleExec(ev.call);
         if (this.shown(ev.call) && this.lines()) {
           p.seen(ev.call.tid, ev.call.pid);
           p.enter(ev.call);
