@@ -76,13 +76,20 @@ static int can_exec(const char *path)
     return tl_sys2(TL_NR_access, (long)path, X_OK) == 0;
 }
 
-static const char *get_env(char **envp, const char *name)
+/* The environment entry NAME=..., or 0. */
+static char **env_entry(char **envp, const char *name)
 {
     size_t n = tl_strlen(name);
     for (; *envp; envp++)
         if (!tl_memcmp(*envp, name, n) && (*envp)[n] == '=')
-            return *envp + n + 1;
+            return envp;
     return 0;
+}
+
+static const char *get_env(char **envp, const char *name)
+{
+    char **e = env_entry(envp, name);
+    return e ? *e + tl_strlen(name) + 1 : 0;
 }
 
 /* execvp's search of PATH: the path found, or NULL with *denied set if
@@ -154,22 +161,17 @@ static size_t own_dir(void)
  * it starts (src/cli.ts). */
 static void stash_ca_certs(char **envp)
 {
-    static const char name[] = "NODE_EXTRA_CA_CERTS=", stashed[] = "TRAPLINE_";
+    static const char stashed[] = "TRAPLINE_";
     static char buf[4096];
-    for (char **e = envp; *e; e++) {
-        size_t k = 0;
-        while (name[k] && (*e)[k] == name[k])
-            k++;
-        if (name[k])
-            continue;
-        size_t len = tl_strlen(*e);
-        if (len + sizeof stashed > sizeof buf)
-            return; /* implausibly long: Node may read it */
-        tl_memcpy(buf, stashed, sizeof stashed - 1);
-        tl_memcpy(buf + sizeof stashed - 1, *e, len + 1);
-        *e = buf;
+    char **e = env_entry(envp, "NODE_EXTRA_CA_CERTS");
+    if (!e)
         return;
-    }
+    size_t len = tl_strlen(*e);
+    if (len + sizeof stashed > sizeof buf)
+        return; /* implausibly long: Node may read it */
+    tl_memcpy(buf, stashed, sizeof stashed - 1);
+    tl_memcpy(buf + sizeof stashed - 1, *e, len + 1);
+    *e = buf;
 }
 
 /* Anything but `run`: node dist/src/cli.js ARGS (this is native/build/). */
