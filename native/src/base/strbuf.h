@@ -10,17 +10,18 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "mem.h"
 
 struct tl_strbuf {
     char *p, *last; /* next byte to write; the byte kept for the NUL */
     int overflow;
 };
 
+/* size > 0: the buffer always holds a NUL-terminated string. */
 static inline struct tl_strbuf tl_sb_init(char *buf, size_t size)
 {
-    struct tl_strbuf b = { buf, buf + (size ? size - 1 : 0), size == 0 };
-    if (size)
-        *buf = 0;
+    struct tl_strbuf b = { buf, buf + size - 1, 0 };
+    *buf = 0;
     return b;
 }
 
@@ -34,8 +35,7 @@ static inline void tl_sb_strn(struct tl_strbuf *b, const char *s, size_t max)
         }
         *b->p++ = *s;
     }
-    if (!b->overflow || b->p == b->last)
-        *b->p = 0;
+    *b->p = 0;
 }
 
 static inline void tl_sb_str(struct tl_strbuf *b, const char *s)
@@ -43,32 +43,22 @@ static inline void tl_sb_str(struct tl_strbuf *b, const char *s)
     tl_sb_strn(b, s, (size_t)-1);
 }
 
-/* Lower-case hex, at least `digits` digits. */
+/* Lower-case hex, at least `digits` digits (at most 16). */
 static inline void tl_sb_hex(struct tl_strbuf *b, uint64_t v, int digits)
 {
-    char tmp[17];
-    int n = 0;
-    do
-        tmp[n++] = "0123456789abcdef"[v & 15];
-    while ((v >>= 4) || n < digits);
     char out[17];
-    for (int i = 0; i < n; i++)
-        out[i] = tmp[n - 1 - i];
-    out[n] = 0;
-    tl_sb_str(b, out);
+    char *d = out + 16;
+    *d = 0;
+    do
+        *--d = "0123456789abcdef"[v & 15];
+    while ((v >>= 4) || out + 16 - d < digits);
+    tl_sb_str(b, d);
 }
 
 static inline void tl_sb_dec(struct tl_strbuf *b, uint64_t v)
 {
-    char tmp[21];
-    int n = 0;
-    do
-        tmp[n++] = (char)('0' + v % 10);
-    while (v /= 10);
     char out[21];
-    for (int i = 0; i < n; i++)
-        out[i] = tmp[n - 1 - i];
-    out[n] = 0;
+    tl_fmt_u64(out, v);
     tl_sb_str(b, out);
 }
 
