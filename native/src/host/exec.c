@@ -32,16 +32,12 @@ void tl_exec_setup(const struct tl_launch_record *rec)
 {
     launch = rec;
     tl_gate.host.exec = tl_host_exec;
-    /* A short buffer first: a large one would fault in a stack page. */
-    for (size_t size = 256; size <= 4096; size *= 4) {
-        char *path = tl_keep(size);
-        ssize_t n = readlink("/proc/self/exe", path, size - 1);
-        if (n < (ssize_t)size - 1 || size == 4096) {
-            path[n > 0 ? n : 0] = 0;
-            self_exe = path;
-            return;
-        }
-    }
+    char path[4096]; /* on stack that start-up has made present (main.c) */
+    ssize_t n = readlink("/proc/self/exe", path, sizeof path - 1);
+    path[n > 0 ? n : 0] = 0;
+    const char *kept = tl_keep_string(path);
+    if (kept)
+        self_exe = kept;
 }
 
 enum verdict { EXEC_FAILS, EXEC_NATIVE, EXEC_TRAPLINE };
