@@ -27,7 +27,7 @@ static inline uint32_t room(const unsigned char *w, const unsigned char *end, ui
 
 /* `len` bytes at src, at most `cap`. */
 TL_WARM unsigned char *tl_capture_bytes(unsigned char *w, const unsigned char *end, unsigned arg, unsigned flags,
-                                uint64_t src, uint64_t len, uint64_t cap)
+                                        uint64_t src, uint64_t len, uint64_t cap)
 {
     uint32_t n = room(w, end, len < cap ? len : cap);
     if (n < len)
@@ -117,7 +117,7 @@ TL_WARM static unsigned char *put_count(unsigned char *w, unsigned arg, uint64_t
 /* An iovec array and, after each element, what it points to: at most -s
  * bytes of each, and of all together at most `total` (a readv's result). */
 TL_WARM static unsigned char *put_iovecs(unsigned char *w, const unsigned char *end, unsigned arg, unsigned flags,
-                                 uint64_t vec, uint64_t count, uint64_t total)
+                                         uint64_t vec, uint64_t count, uint64_t total)
 {
     unsigned char *d0 = w + sizeof(struct tl_trace_blob), *d = d0;
     flags |= TL_TRACE_BLOB_IOVEC;
@@ -158,7 +158,7 @@ TL_WARM static unsigned char *put_iovecs(unsigned char *w, const unsigned char *
 
 /* The memory of call's pointer arguments, per tl_syscall_capture. */
 TL_WARM unsigned char *tl_capture_blobs(unsigned char *w, const unsigned char *end, const struct trapline_syscall *c,
-                                int sides)
+                                        int sides)
 {
     const struct tl_capture_arg *cap = tl_syscall_capture[c->nr];
     long res = c->result;

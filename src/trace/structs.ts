@@ -5,7 +5,7 @@ import {
   statxMask, termiosCflags, termiosControlChars, termiosCsizes, termiosDelays, termiosIflags, termiosLflags, termiosOflags,
   termiosSpeeds,
 } from './constants.js';
-import { i64, i64Text, rdU32, u64, u64Text } from './fields.js';
+import { i64, i64Text, rdU32 as u32, u64, u64Text } from './fields.js';
 import { enumName, flags, hex } from './flags.js';
 import { formatSigset, signalName } from './signals.js';
 import { quote } from './strings.js';
@@ -15,7 +15,6 @@ export interface StructOptions {
   raw: boolean;
 }
 
-const u32 = rdU32;
 
 /** `0644`, `000`: strace's %#03o. */
 export function octalMode(v: bigint | number): string {

@@ -29,7 +29,7 @@ static inline void fill_event(struct trapline_event *ev, const struct tl_thread_
 /* Runs the before-hooks; returns a bit mask of the plugins whose after-hooks
  * are owed, and sets *skipped if one of them skipped the call. */
 TL_HOT static uint32_t run_before(struct tl_thread_block *tb, const struct tl_dispatch *d,
-                           struct trapline_event *ev, struct trapline_syscall *call, int *skipped)
+                                  struct trapline_event *ev, struct trapline_syscall *call, int *skipped)
 {
     struct tl_host_section sec = { 0, 0, 0, 0 };
     uint32_t ran = 0;
@@ -53,7 +53,7 @@ TL_HOT static uint32_t run_before(struct tl_thread_block *tb, const struct tl_di
 }
 
 TL_HOT static void run_after(struct tl_thread_block *tb, const struct tl_dispatch *d,
-                      struct trapline_event *ev, struct trapline_syscall *call, uint32_t ran)
+                             struct trapline_event *ev, struct trapline_syscall *call, uint32_t ran)
 {
     struct tl_host_section sec = { 0, 0, 0, 0 };
     for (int i = (int)d->count - 1; i >= 0; i--) {
