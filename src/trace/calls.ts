@@ -2,7 +2,7 @@
 // SYSCALL_EXIT; calls that never return (exit, exit_group, a successful
 // execve) are closed by the process's exit or its next image.
 import { interruptedErrno, sigreturnResult } from './args.js';
-import type { Blob, TraceRecord } from './stream.js';
+import type { Blob, SyscallRecord, TraceRecord } from './stream.js';
 import { syscallByNr, vdsoByFn } from './syscall-table.js';
 
 export interface Call {
@@ -56,14 +56,18 @@ export function newCall(
   return { pid, tid, nr, name, vdso, args, blobs, enterTime, result, exitTime, noReturn: false, synthetic };
 }
 
+/** The whole call a SYSCALL record holds. */
+function syscallCall(r: SyscallRecord): Call {
+  return newCall(r.pid, r.tid, r.nr, nameOf(r.nr), false, r.args, r.blobs, r.time, r.result, r.exitTime);
+}
+
 export class CallPairer {
   private inFlight = new Map<number, Call>();
 
   /** A SYSCALL record's call when it is all the record makes (no entry of
    *  its thread is open): the common case, without an event list. */
   whole(r: TraceRecord): Call | undefined {
-    if (r.type !== 'syscall' || this.inFlight.has(r.tid)) return undefined;
-    return newCall(r.pid, r.tid, r.nr, nameOf(r.nr), false, r.args, r.blobs, r.time, r.result, r.exitTime);
+    return r.type === 'syscall' && !this.inFlight.has(r.tid) ? syscallCall(r) : undefined;
   }
 
   /** The events one record makes. */
@@ -72,7 +76,7 @@ export class CallPairer {
       case 'syscall': {
         // A call made while an entry is unanswered: that one never returned.
         const stale = this.inFlight.get(r.tid);
-        const call = newCall(r.pid, r.tid, r.nr, nameOf(r.nr), false, r.args, r.blobs, r.time, r.result, r.exitTime);
+        const call = syscallCall(r);
         return stale ? [this.close(stale), { kind: 'call', call }] : [{ kind: 'call', call }];
       }
       case 'vdso':
