@@ -90,14 +90,14 @@ interface Output {
 /** Bytes of output gathered before a write (a chunk of the stream makes less). */
 const OUTPUT_BUFFER = 1 << 20;
 
-/** Where the trace goes: a file (-o) or our stderr. Text is copied into one
- *  buffer as it comes (as latin1, one byte a character, as it was read) and
- *  written once a chunk of the stream is done, or the buffer is full. */
 /** Buffer's own latin1 copy (what buf.write(s, at, 'latin1') calls after
  *  checking its arguments in JavaScript, slowly until that is optimised:
  *  a trace is mostly written by cold code). Not in Node's types. */
 type Latin1Writer = (s: string, at: number) => number;
 
+/** Where the trace goes: a file (-o) or our stderr. Text is copied into one
+ *  buffer as it comes (as latin1, one byte a character, as it was read) and
+ *  written once a chunk of the stream is done, or the buffer is full. */
 function openOutput(file: string | undefined): Output {
   const fd = file === undefined ? 2 : openSync(file, 'w');
   const buf = Buffer.allocUnsafe(OUTPUT_BUFFER);
