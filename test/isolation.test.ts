@@ -145,6 +145,20 @@ suite('isolation: the client sees nothing of an isolated plugin', () => {
   });
 });
 
+suite('isolation: the host heap', () => {
+  test('is loaded for an isolated plugin, not for a raw one over cached images', (t) => {
+    if (skipWithoutLauncher(t)) return;
+    const maps = (plugin: string): string => {
+      runTrapline([plugin], '/bin/cat', ['/proc/self/maps']); // the images cached
+      const r = runTrapline([plugin], '/bin/cat', ['/proc/self/maps']);
+      assert.equal(r.status, 0, describe(r));
+      return r.stdout;
+    };
+    assert.doesNotMatch(maps('passthrough'), /libmimalloc/);
+    assert.match(maps('libc-demo:out=/dev/null'), /libmimalloc/);
+  });
+});
+
 suite('isolation: sanitizer-built clients report what they report natively', () => {
   // Pids, addresses and the program's own path differ between runs.
   const normalise = (s: string): string =>

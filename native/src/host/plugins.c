@@ -3,6 +3,7 @@
  * SPEC is NAME or PATH.so, then `:key=value` options separated by ':'
  * (values may hold commas, not colons). */
 #include "plugins.h"
+#include "host_heap.h"
 #include "host_keep.h"
 #include "../base/builtin_plugins.h"
 #include "../gate/gate.h"
@@ -70,6 +71,7 @@ static const struct trapline_plugin *find_plugin(const char *name, char *err, si
     const struct trapline_plugin *pl = NULL;
     size_t len = strlen(name);
     if (len > 3 && !strcmp(name + len - 3, ".so")) {
+        tl_host_heap_load();
         void *h = dlopen(name, RTLD_NOW | RTLD_LOCAL);
         if (!h) {
             snprintf(err, errlen, "plugin %s: %s", name, dlerror());
@@ -129,6 +131,10 @@ int tl_plugins_start(const char *const *specs, int count, const char *isolation,
         slot->plugin = pl;
         slot->isolated = (uint32_t)runs_isolated(pl, isolation);
         tl_gate.any_isolated |= (int)slot->isolated;
+        /* An isolated plugin allocates; the first allocation must not be
+         * one glibc makes holding its own locks (a companion's pthread_create). */
+        if (slot->isolated)
+            tl_host_heap_load();
         if (pl->init) {
             struct trapline_init in = {
                 .host = &tl_plugin_host,

@@ -1,5 +1,6 @@
 /* zydis.c - loading libZydis on first use. */
 #include "zydis.h"
+#include "../host/host_heap.h"
 #include <dlfcn.h>
 #include <stdio.h>
 
@@ -8,6 +9,7 @@ const struct tl_zydis *tl_zydis(void)
     static struct tl_zydis z;
     static int state; /* 0 untried, 1 loaded, -1 failed */
     if (state == 0) {
+        tl_host_heap_load();
         void *h = dlopen("libZydis.so.4.0", RTLD_NOW | RTLD_LOCAL);
         if (h) {
             z.init = (ZyanStatus(*)(ZydisDecoder *, ZydisMachineMode, ZydisStackWidth))dlsym(h, "ZydisDecoderInit");
