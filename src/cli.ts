@@ -109,5 +109,11 @@ if (stashedCaCerts !== undefined) {
   process.env.NODE_EXTRA_CA_CERTS = stashedCaCerts;
   delete process.env.TRAPLINE_NODE_EXTRA_CA_CERTS;
 }
+// It tuned this Node's malloc where the user had not (GLIBC_TUNABLES): not
+// the programs'.
+if (process.env.TRAPLINE_NODE_TUNABLES !== undefined) {
+  delete process.env.GLIBC_TUNABLES;
+  delete process.env.TRAPLINE_NODE_TUNABLES;
+}
 
 void main(process.argv.slice(2));

@@ -5,7 +5,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { TraceFormatError, TraceParser, type TraceRecord } from '../src/trace/stream.js';
-import { describe, launcher, root, run, skipWithoutLauncher, tempDir } from './helpers.js';
+import { describe, launcher, root, run, skipWithoutLauncher, tempDir, testCacheDir } from './helpers.js';
 import { writeStream } from './trace-writer.js';
 
 const cliJs = path.join(root, 'dist', 'src', 'cli.js');
@@ -137,6 +137,19 @@ test('the launcher keeps NODE_EXTRA_CA_CERTS from Node, and the program gets it 
   assert.equal(r.status, 0, describe(r));
   assert.equal(r.stdout, '/nonexistent/ca.pem unset\n');
   assert.doesNotMatch(r.stderr, /extra certs/i);
+});
+
+test('the launcher tunes only the malloc of Node: the program sees GLIBC_TUNABLES as it was', (t) => {
+  if (skipWithoutLauncher(t)) return;
+  const show = ['trace', '-o', '/dev/null', '--', '/bin/sh', '-c', 'echo "${GLIBC_TUNABLES-unset} ${TRAPLINE_NODE_TUNABLES-unset}"'];
+  const env: NodeJS.ProcessEnv = { ...process.env, XDG_CACHE_HOME: testCacheDir };
+  delete env.GLIBC_TUNABLES;
+  const unset = run(launcher, show, { env });
+  assert.equal(unset.status, 0, describe(unset));
+  assert.equal(unset.stdout, 'unset unset\n');
+  const own = run(launcher, show, { env: { ...env, GLIBC_TUNABLES: 'glibc.malloc.check=0' } });
+  assert.equal(own.status, 0, describe(own));
+  assert.equal(own.stdout, 'glibc.malloc.check=0 unset\n');
 });
 
 test('options after PROG belong to PROG', () => {

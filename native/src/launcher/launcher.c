@@ -174,10 +174,36 @@ static void stash_ca_certs(char **envp)
     *e = buf;
 }
 
+/* Node's malloc (glibc's), unless the user tunes it: freed memory is kept
+ * for the next allocation rather than given back to the kernel and faulted
+ * in again (a page fault costs about 20 µs on a paravirtualised machine;
+ * decoding a trace of tar made 2,000 fewer, 7% of its time). The mark tells
+ * the CLI to remove both for the programs it starts (src/cli.ts). */
+static const char node_tunables[] =
+    "GLIBC_TUNABLES=glibc.malloc.trim_threshold=268435456:glibc.malloc.mmap_threshold=33554432";
+static const char node_tunables_mark[] = "TRAPLINE_NODE_TUNABLES=1";
+
+/* The environment Node starts with. */
+static char **node_environment(char **envp)
+{
+    stash_ca_certs(envp);
+    size_t n = 0;
+    for (; envp[n]; n++) {
+        if (n >= MAX_ENV - 3)
+            return envp; /* implausibly many: as it is */
+        env_out[n] = envp[n];
+    }
+    if (!env_entry(envp, "GLIBC_TUNABLES")) {
+        env_out[n++] = (char *)node_tunables;
+        env_out[n++] = (char *)node_tunables_mark;
+    }
+    env_out[n] = 0;
+    return env_out;
+}
+
 /* Anything but `run`: node dist/src/cli.js ARGS (this is native/build/). */
 static __attribute__((noreturn)) void to_node_cli(char **argv, char **envp)
 {
-    stash_ca_certs(envp);
     size_t n = own_dir();
     static const char rel[] = "../../dist/src/cli.js";
     tl_memcpy(cli, self, n);
@@ -189,7 +215,7 @@ static __attribute__((noreturn)) void to_node_cli(char **argv, char **envp)
     argv[0] = cli; /* argv[-1] of the client's vector is ours: argc */
     char **args = argv - 1;
     args[0] = (char *)"node";
-    long r = tl_sys3(TL_NR_execve, (long)node, (long)args, (long)envp);
+    long r = tl_sys3(TL_NR_execve, (long)node, (long)args, (long)node_environment(envp));
     (void)r;
     die(126, "cannot execute ", node, 0);
 }
