@@ -33,31 +33,25 @@ export interface StreamHeader {
 }
 
 /** Memory a pointer argument referred to: `length` bytes at `offset` of
- *  `source` (for the stream's blobs, the chunk they came in). */
+ *  `source` (for the stream's blobs, the chunk they came in). Made for
+ *  every blob of every record, so it stores only what it is given (no
+ *  field initialisers, the flags read when asked): most of a trace is
+ *  decoded by code not yet optimised, where each store counts. */
 export class Blob {
-  /** Captured after the call. */
-  readonly exit: boolean;
-  readonly truncated: boolean;
-  readonly fault: boolean;
-  readonly strvec: boolean;
-  readonly count: boolean;
-  /** iovecs, each followed by what it points to (readv, writev). */
-  readonly iovec: boolean;
-  #view: Buffer | undefined = undefined;
+  readonly arg: number;
+  readonly flags: number;
+  readonly source: Buffer;
+  readonly offset: number;
+  readonly length: number;
+  private view: Buffer | undefined;
 
-  constructor(
-    readonly arg: number,
-    flags: number,
-    readonly source: Buffer,
-    readonly offset: number,
-    readonly length: number,
-  ) {
-    this.exit = (flags & BlobFlag.EXIT) !== 0;
-    this.truncated = (flags & BlobFlag.TRUNCATED) !== 0;
-    this.fault = (flags & BlobFlag.FAULT) !== 0;
-    this.strvec = (flags & BlobFlag.STRVEC) !== 0;
-    this.count = (flags & BlobFlag.COUNT) !== 0;
-    this.iovec = (flags & BlobFlag.IOVEC) !== 0;
+  constructor(arg: number, flags: number, source: Buffer, offset: number, length: number) {
+    this.arg = arg;
+    this.flags = flags;
+    this.source = source;
+    this.offset = offset;
+    this.length = length;
+    this.view = undefined;
   }
 
   /** A blob of these bytes. */
@@ -65,11 +59,32 @@ export class Blob {
     return new Blob(arg, flags, data, 0, data.length);
   }
 
+  /** Captured after the call. */
+  get exit(): boolean {
+    return (this.flags & BlobFlag.EXIT) !== 0;
+  }
+  get truncated(): boolean {
+    return (this.flags & BlobFlag.TRUNCATED) !== 0;
+  }
+  get fault(): boolean {
+    return (this.flags & BlobFlag.FAULT) !== 0;
+  }
+  get strvec(): boolean {
+    return (this.flags & BlobFlag.STRVEC) !== 0;
+  }
+  get count(): boolean {
+    return (this.flags & BlobFlag.COUNT) !== 0;
+  }
+  /** iovecs, each followed by what it points to (readv, writev). */
+  get iovec(): boolean {
+    return (this.flags & BlobFlag.IOVEC) !== 0;
+  }
+
   /** The bytes as a Buffer of their own: a view, made on first use, as it
    *  costs more than the rest of a blob (decoders mostly read the bytes
    *  where they are: quote, formatStat). */
   get data(): Buffer {
-    return (this.#view ??= this.source.subarray(this.offset, this.offset + this.length));
+    return (this.view ??= this.source.subarray(this.offset, this.offset + this.length));
   }
 }
 
@@ -188,9 +203,10 @@ function cString(b: Buffer): string {
   return b.subarray(0, nul < 0 ? b.length : nul).toString('latin1');
 }
 
+const SYSCALL_BODY_SIZE = 72;
 /** The fixed part of each record type after the head, in bytes. */
 const BODY_SIZES: Partial<Record<number, number>> = {
-  [RecordType.SYSCALL]: 72,
+  [RecordType.SYSCALL]: SYSCALL_BODY_SIZE,
   [RecordType.SYSCALL_ENTER]: 56,
   [RecordType.SYSCALL_EXIT]: 16,
   [RecordType.VDSO]: 64,
@@ -206,9 +222,31 @@ export function parseRecord(rec: Buffer, at = 0): TraceRecord {
   return parseAt(rec, viewOf(rec), at);
 }
 
-/** parseRecord, with a view of the buffer (made once per chunk). */
+/** parseRecord, with a view of the buffer (made once per chunk). Most
+ *  records are whole calls: they take a path of their own, kept small, as
+ *  the optimising compiler takes long here (tens of ms for this function
+ *  alone) and a record type it has not seen yet would throw its work away. */
 function parseAt(rec: Buffer, dv: DataView, at: number): TraceRecord {
   const size = dv.getUint32(at, true);
+  if (dv.getUint16(at + 4, true) !== RecordType.SYSCALL || size < RECORD_HEAD_SIZE + SYSCALL_BODY_SIZE)
+    return parseOtherAt(rec, dv, at, size);
+  const b = at + RECORD_HEAD_SIZE;
+  // Object literals of one shape per type (no spreads): this runs per call.
+  return {
+    type: 'syscall',
+    pid: dv.getInt32(at + 8, true),
+    tid: dv.getInt32(at + 12, true),
+    time: uint64At(dv, at + 16),
+    nr: int64NumberAt(dv, b),
+    args: readArgs(dv, b + 8, 6),
+    result: int64At(dv, b + 56),
+    exitTime: uint64At(dv, b + 64),
+    blobs: blobsOf(rec, dv, b + SYSCALL_BODY_SIZE, at + size),
+  };
+}
+
+/** Any record but a well-formed SYSCALL. */
+function parseOtherAt(rec: Buffer, dv: DataView, at: number, size: number): TraceRecord {
   const code = dv.getUint16(at + 4, true);
   const flags = dv.getUint16(at + 6, true);
   const pid = dv.getInt32(at + 8, true);
@@ -218,17 +256,7 @@ function parseAt(rec: Buffer, dv: DataView, at: number): TraceRecord {
   if (body !== undefined && size < RECORD_HEAD_SIZE + body) throw new TraceFormatError(`record type ${code} of ${size} bytes is too short`);
   const b = at + RECORD_HEAD_SIZE;
   const end = at + size;
-  // Object literals of one shape per type (no spreads): this runs per call.
   switch (code) {
-    case RecordType.SYSCALL:
-      return {
-        type: 'syscall', pid, tid, time,
-        nr: int64NumberAt(dv, b),
-        args: readArgs(dv, b + 8, 6),
-        result: int64At(dv, b + 56),
-        exitTime: uint64At(dv, b + 64),
-        blobs: blobsOf(rec, dv, b + 72, end),
-      };
     case RecordType.SYSCALL_ENTER:
       return {
         type: 'enter', pid, tid, time,
@@ -324,11 +352,26 @@ export class TraceParser {
 
   /** Each record this chunk completed, to `each` as soon as it is read: a
    *  record then lives only while it is handled, which spares the garbage
-   *  collector (and memory) a chunk's worth of live records. */
+   *  collector (and memory) a chunk's worth of live records. The usual
+   *  chunk (the header read, no record cut by the last one) goes straight
+   *  to the loop: the rest is apart, so that the loop is optimised early
+   *  and once. */
   feed(chunk: Buffer, each: (r: TraceRecord) => void): void {
+    let buf = chunk;
+    let off = 0;
+    if (this.pending.length || !this.header) {
+      buf = this.joined(chunk, each);
+      off = this.recordsStart(buf);
+      if (off < 0) return;
+    }
+    this.pending = this.records(buf, off, each);
+  }
+
+  /** The bytes the last chunk left, then this chunk: a record they cut is
+   *  completed with the bytes it needs and handed over, rather than the
+   *  whole chunk copied. */
+  private joined(chunk: Buffer, each: (r: TraceRecord) => void): Buffer {
     if (this.header && this.pending.length >= RECORD_HEAD_SIZE) {
-      // The last chunk cut a record (whose size the loop below checked):
-      // complete it with the bytes it needs, rather than copy the whole chunk.
       const rest = this.pending.readUInt32LE(0) - this.pending.length;
       if (rest <= chunk.length) {
         each(parseRecord(Buffer.concat([this.pending, chunk.subarray(0, rest)])));
@@ -336,19 +379,28 @@ export class TraceParser {
         chunk = chunk.subarray(rest);
       }
     }
-    this.pending = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
-    let off = 0;
-    if (!this.header) {
-      // Check the magic as soon as it is here, so garbage fails fast.
-      if (this.pending.length >= 8 && !this.pending.subarray(0, 8).equals(TRACE_MAGIC))
-        throw new TraceFormatError('not a trapline trace stream (bad magic)');
-      if (this.pending.length < FILE_HEAD_SIZE) return;
-      const { size } = parseHeader(this.pending);
-      if (this.pending.length < size) return;
-      this.header = parseHeader(this.pending).header;
-      off = size;
+    return this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
+  }
+
+  /** Where the records of buf start: after the stream's header, read here
+   *  once it is complete; -1 (buf kept) while it is not. */
+  private recordsStart(buf: Buffer): number {
+    if (this.header) return 0;
+    // Check the magic as soon as it is here, so garbage fails fast.
+    if (buf.length >= 8 && !buf.subarray(0, 8).equals(TRACE_MAGIC))
+      throw new TraceFormatError('not a trapline trace stream (bad magic)');
+    const size = buf.length < FILE_HEAD_SIZE ? Infinity : parseHeader(buf).size;
+    if (buf.length < size) {
+      this.pending = buf;
+      return -1;
     }
-    const buf = this.pending;
+    this.header = parseHeader(buf).header;
+    return size;
+  }
+
+  /** Each whole record of buf from `off`; returns what is left (the start
+   *  of a record the next chunk completes). */
+  private records(buf: Buffer, off: number, each: (r: TraceRecord) => void): Buffer {
     const dv = viewOf(buf);
     while (buf.length - off >= RECORD_HEAD_SIZE) {
       const size = dv.getUint32(off, true);
@@ -358,7 +410,7 @@ export class TraceParser {
       each(parseAt(buf, dv, off));
       off += size;
     }
-    this.pending = buf.subarray(off);
+    return buf.subarray(off);
   }
 
   /** The stream ended: anything left over is a cut record. */
