@@ -23,24 +23,22 @@ function latin1(bytes: Uint8Array, start: number, end: number): string {
   return s;
 }
 
-/** Bytes [start, end) of `bytes` (all of them by default), quoted. */
+/** A byte strace escapes: outside printable ASCII, or `"` or `\`. */
+const NEEDS_ESCAPE = /[^\x20-\x7e]|["\\]/;
+
+/** Bytes [start, end) of `bytes` (all of them by default), quoted. Most
+ *  strings (paths, names) need no escape: they are found with native code
+ *  (indexOf, a regular expression) and copied whole, a fast path even
+ *  before the optimiser has seen this function. */
 export function quote(bytes: Uint8Array, opts: QuoteOptions = NO_OPTIONS, start = 0, end = bytes.length): string {
-  // One pass finds where a C string ends and whether a byte needs escaping:
-  // most strings (paths, names) need none and are copied whole.
-  const nulTerminated = opts.nulTerminated === true;
-  let plain = opts.hex !== true;
-  for (let i = start; i < end; i++) {
-    const c = bytes[i]!;
-    if (c === 0 && nulTerminated) {
-      end = i;
-      break;
-    }
-    if (c < 0x20 || c >= 0x7f || c === 34 || c === 92) {
-      plain = false;
-      if (!nulTerminated) break;
-    }
+  if (opts.nulTerminated === true) {
+    const nul = bytes.indexOf(0, start);
+    if (nul >= 0 && nul < end) end = nul;
   }
-  const out = '"' + (plain ? latin1(bytes, start, end) : escaped(bytes, start, end, opts.hex === true)) + '"';
+  const hex = opts.hex === true;
+  let text = hex ? '' : latin1(bytes, start, end);
+  if (hex || NEEDS_ESCAPE.test(text)) text = escaped(bytes, start, end, hex);
+  const out = '"' + text + '"';
   return opts.truncated ? out + '...' : out;
 }
 

@@ -27,11 +27,13 @@ function load(): SyscallEntry[] {
 }
 
 export const syscalls: readonly SyscallEntry[] = load();
-const byNr = new Map(syscalls.map((e) => [e.nr, e]));
+/** By number: an array (numbers are small and dense), read for every call. */
+const byNr = new Array<SyscallEntry | undefined>(Math.max(...syscalls.map((e) => e.nr)) + 1).fill(undefined);
+for (const e of syscalls) byNr[e.nr] = e;
 const byName = new Map(syscalls.map((e) => [e.name, e]));
 
 export function syscallByNr(nr: number): SyscallEntry | undefined {
-  return byNr.get(nr);
+  return nr >= 0 && nr < byNr.length ? byNr[nr] : undefined;
 }
 export function syscallByName(name: string): SyscallEntry | undefined {
   return byName.get(name) ?? vdsoByName.get(name);
