@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-packages=(gcc libc6-dev make libzydis-dev libmimalloc-dev musl-tools sqlite3 strace tar python3 git file)
+packages=(gcc libc6-dev make patchelf libzydis-dev libmimalloc-dev musl-tools sqlite3 strace tar python3 git file)
 
 missing=()
 for p in "${packages[@]}"; do
