@@ -128,6 +128,33 @@ test('trace exits with the program\'s status and dies by its signal', () => {
   assert.equal(k.signal, 'SIGTERM', describe(k));
 });
 
+test('through the trapline command (Node never forked): status, signal, errors and record as from Node', (t) => {
+  if (skipWithoutLauncher(t)) return;
+  const cmd = (args: string[]) => run(launcher, args);
+  const r = cmd(['trace', '--', '/bin/sh', '-c', 'echo out; exit 7']);
+  assert.equal(r.status, 7, describe(r));
+  assert.equal(r.stdout, 'out\n');
+  assert.match(r.stderr, /^execve\("\/bin\/sh", \["\/bin\/sh", "-c", "echo out; exit 7"\], 0x[0-9a-f]+ \/\* \d+ vars \*\/\) = 0\n/);
+  assert.match(r.stderr, /\+\+\+ exited with 7 \+\+\+\n$/);
+  const k = cmd(['trace', '-o', '/dev/null', '--', '/bin/sh', '-c', 'kill -TERM $$']);
+  assert.equal(k.signal, 'SIGTERM', describe(k));
+  const missing = cmd(['trace', '--', path.join(dir, 'no-such-program')]);
+  assert.equal(missing.status, 127, describe(missing));
+  assert.equal(missing.stderr, `trapline: ${path.join(dir, 'no-such-program')}: not found\n`);
+  const usage = cmd(['trace', '-e', 'trace=bogus', '--', '/bin/true']);
+  assert.equal(usage.status, 2, describe(usage));
+  assert.match(usage.stderr, /^trapline trace: invalid system call 'bogus'\n/);
+  const help = cmd(['trace', '--help']);
+  assert.equal(help.status, 0, describe(help));
+  assert.match(help.stdout, /^Usage: trapline trace /);
+  const file = path.join(dir, 'supervised.tltrace');
+  const rec = cmd(['record', '-o', file, '--', '/bin/sh', '-c', 'exit 3']);
+  assert.equal(rec.status, 3, describe(rec));
+  const shown = cmd(['show', file]);
+  assert.equal(shown.status, 0, describe(shown));
+  assert.match(shown.stderr, /\+\+\+ exited with 3 \+\+\+\n$/);
+});
+
 test('the launcher keeps NODE_EXTRA_CA_CERTS from Node, and the program gets it back', (t) => {
   if (skipWithoutLauncher(t)) return;
   const env = { NODE_EXTRA_CA_CERTS: '/nonexistent/ca.pem' };

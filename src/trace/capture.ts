@@ -1,12 +1,16 @@
 // Running the native capture (`trapline capture`), which runs PROG under
-// trapline and writes the trace stream to a file or to a descriptor.
+// trapline and writes the trace stream to a file or to a descriptor: asked
+// of the `trapline` command that started this Node (the supervisor), or
+// spawned when Node was started directly.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, writeSync } from 'node:fs';
 import { binPath } from '../paths.js';
 
 export interface CaptureOptions {
-  /** --output FILE, else --output-fd 3 (a pipe to this process). */
+  /** --output FILE, else --output-fd N (a pipe to this process): 3 when
+   *  spawned, the supervisor's number otherwise. */
   outputFile?: string;
+  outputFd?: number;
   stringLimit: number;
   vdso: boolean;
   /** Capture only the program's first thread (strace without -f): the
@@ -23,7 +27,7 @@ export const captureBin = (): string => process.env.TRAPLINE_CAPTURE_BIN ?? binP
 export function captureArgs(o: CaptureOptions, argv: readonly string[]): string[] {
   return [
     'capture',
-    ...(o.outputFile !== undefined ? ['--output', o.outputFile] : ['--output-fd', '3']),
+    ...(o.outputFile !== undefined ? ['--output', o.outputFile] : ['--output-fd', String(o.outputFd ?? 3)]),
     '--strings', String(o.stringLimit),
     ...(o.vdso ? ['--vdso'] : []),
     ...(o.firstOnly ? ['--first-only'] : []),
@@ -47,4 +51,33 @@ export function waitExit(child: ChildProcess): Promise<{ code: number | null; si
     child.on('error', reject);
     child.on('exit', (code, signal) => resolve({ code, signal }));
   });
+}
+
+/** The pipes of the `trapline` command that started this Node
+ *  (native/src/launcher/supervisor.c documents the protocol). */
+export interface Supervisor {
+  /** Where the capture's arguments go; closed once they are written. */
+  control: number;
+  /** Where the stream comes from. */
+  stream: number;
+  /** The stream's descriptor in the capture. */
+  captureFd: number;
+}
+
+function takeSupervisor(): Supervisor | undefined {
+  const v = process.env.TRAPLINE_SUPERVISOR;
+  delete process.env.TRAPLINE_SUPERVISOR; // not the programs'
+  const m = v === undefined ? null : /^(\d+),(\d+),(\d+)$/.exec(v);
+  return m ? { control: Number(m[1]), stream: Number(m[2]), captureFd: Number(m[3]) } : undefined;
+}
+
+/** Set when the `trapline` command started this Node for trace or record. */
+export const supervisor: Supervisor | undefined = takeSupervisor();
+
+/** Ask the supervisor to start the capture: its arguments, each ending with
+ *  a NUL, then an empty one. */
+export function requestCapture(sup: Supervisor, o: CaptureOptions, argv: readonly string[]): void {
+  const request = Buffer.from(captureArgs(o, argv).map((a) => a + '\0').join('') + '\0');
+  for (let off = 0; off < request.length; ) off += writeSync(sup.control, request, off);
+  closeSync(sup.control);
 }

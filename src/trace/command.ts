@@ -1,12 +1,12 @@
 // `trapline trace`, `record` and `show` once their command lines are read
 // (command-line.ts, quick-args.ts): the capture started, the stream decoded.
-import { closeSync, createReadStream, openSync, readlinkSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readlinkSync, writeSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import type { Readable } from 'node:stream';
-import { captureBin, CaptureError, startCapture, waitExit } from './capture.js';
+import { captureBin, CaptureError, requestCapture, startCapture, supervisor, waitExit } from './capture.js';
 import type { CallFilter } from './filter.js';
 import type { TraceView, ViewOptions } from './session.js';
-import { readTrace, TraceFormatError } from './stream.js';
+import { readTrace, readTraceFd, TraceFormatError, type TraceHandlers } from './stream.js';
 
 export const USAGE_EXIT = 2;
 
@@ -139,8 +139,22 @@ function inheritedFds(): Map<number, string> {
   return m;
 }
 
+const handlers = (view: TraceView, out: Output): TraceHandlers => ({
+  onHeader: (h) => view.onHeader(h),
+  onRecord: (r) => view.onRecord(r),
+  onChunk: out.flush,
+});
+
+/** The stream of a spawned capture, decoded. */
 async function decode(input: Readable, view: TraceView, out: Output): Promise<void> {
-  await readTrace(input, (h) => view.onHeader(h), (r) => view.onRecord(r), out.flush);
+  await readTrace(input, handlers(view, out));
+  view.finish();
+  out.flush();
+}
+
+/** The stream of a descriptor (a file, the supervisor's pipe), decoded. */
+function decodeFd(fd: number, view: TraceView, out: Output): void {
+  readTraceFd(fd, handlers(view, out));
   view.finish();
   out.flush();
 }
@@ -174,7 +188,25 @@ async function traceAction(argv: string[], f: ViewFlags): Promise<void> {
   const out = openOutput(f.o);
   // The decoder loads while the program starts.
   const decoder = import('./session.js');
-  const child = startCapture({ stringLimit: options.stringLimit, vdso: options.vdso, firstOnly: !options.follow }, argv);
+  const capture = { stringLimit: options.stringLimit, vdso: options.vdso, firstOnly: !options.follow };
+  if (supervisor) {
+    requestCapture(supervisor, { ...capture, outputFd: supervisor.captureFd }, argv);
+    ignoreTerminalSignals();
+    const { TraceView } = await decoder;
+    const view = new TraceView(options, out.write);
+    try {
+      decodeFd(supervisor.stream, view, out);
+    } catch (e) {
+      out.close();
+      // No header: the capture could not start the program, and said why;
+      // the supervisor ends as it did.
+      if (!view.started) process.exit(0);
+      fail('trace', e);
+    }
+    out.close();
+    process.exit(0); // the supervisor ends as the program did
+  }
+  const child = startCapture(capture, argv);
   const pipe = child.stdio[3] as Readable;
   // Listened to at once: Node drops what nobody listens to on a child's
   // pipe when the child exits, which a short program does before the
@@ -209,7 +241,12 @@ export interface RecordFlags {
 async function recordAction(argv: string[], f: RecordFlags): Promise<void> {
   if (f.o === undefined) throw new UsageError('record needs -o RUN.tltrace');
   if (argv.length === 0) throw new UsageError('must have PROG [ARGS]');
-  const child = startCapture({ outputFile: f.o, stringLimit: parseLimit(f.s), vdso: f.vdso === true }, argv);
+  const capture = { outputFile: f.o, stringLimit: parseLimit(f.s), vdso: f.vdso === true };
+  if (supervisor) {
+    requestCapture(supervisor, capture, argv);
+    process.exit(0); // the supervisor runs the capture and ends as the program did
+  }
+  const child = startCapture(capture, argv);
   ignoreTerminalSignals();
   const ended = await waitExit(child);
   mirrorExit(ended.code, ended.signal);
@@ -219,7 +256,9 @@ async function showAction(file: string, f: ViewFlags): Promise<void> {
   const options = await viewOptions(f, f.o !== undefined);
   const out = openOutput(f.o);
   const { TraceView } = await import('./session.js');
-  await decode(createReadStream(file), new TraceView(options, out.write), out);
+  const fd = openSync(file, 'r');
+  decodeFd(fd, new TraceView(options, out.write), out);
+  closeSync(fd);
   out.close();
 }
 

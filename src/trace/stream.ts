@@ -1,6 +1,7 @@
 // The trace stream of native/src/base/trace_record.h, read incrementally:
 // bytes arrive in arbitrary chunks (a pipe) and come out as typed records.
 // This file and the header describe the same bytes; change both together.
+import { readSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { int64At, int64NumberAt, uint64At } from './fields.js';
 
@@ -420,30 +421,66 @@ export class TraceParser {
   }
 }
 
-/** Read a stream (pipe or file) to its end, handing over records as they
- *  come; `onChunk` runs after each chunk's records (to flush output). */
-export async function readTrace(
-  input: Readable,
-  onHeader: (h: StreamHeader) => void,
-  onRecord: (r: TraceRecord) => void,
-  onChunk: () => void = () => {},
-): Promise<void> {
+/** What readTrace and readTraceFd hand over: the header before any
+ *  record, each record, and (after each chunk's records) a chunk's end. */
+export interface TraceHandlers {
+  onHeader: (h: StreamHeader) => void;
+  onRecord: (r: TraceRecord) => void;
+  onChunk?: () => void;
+}
+
+/** A parser feeding `h`, the header announced before the first record. */
+function feeder(h: TraceHandlers): { parser: TraceParser; feed: (chunk: Buffer) => void } {
   const parser = new TraceParser();
   let announced = false;
-  const each = (r: TraceRecord): void => {
-    if (!announced) {
-      announced = true;
-      onHeader(parser.header!); // read before any record
-    }
-    onRecord(r);
+  const announce = (): void => {
+    announced = true;
+    h.onHeader(parser.header!);
   };
-  for await (const chunk of input) {
-    parser.feed(chunk as Buffer, each);
-    if (!announced && parser.header) {
-      announced = true;
-      onHeader(parser.header);
+  const each = (r: TraceRecord): void => {
+    if (!announced) announce(); // read before any record
+    h.onRecord(r);
+  };
+  const feed = (chunk: Buffer): void => {
+    parser.feed(chunk, each);
+    if (!announced && parser.header) announce();
+    h.onChunk?.();
+  };
+  return { parser, feed };
+}
+
+/** Read a stream (a spawned capture's pipe) to its end, handing over
+ *  records as they come. */
+export async function readTrace(input: Readable, h: TraceHandlers): Promise<void> {
+  const { parser, feed } = feeder(h);
+  for await (const chunk of input) feed(chunk as Buffer);
+  parser.end();
+}
+
+/** Bytes asked of each read: a chunk's records are decoded together. */
+const FD_CHUNK = 256 * 1024;
+
+/** Read a descriptor (a file, the supervisor's pipe) to its end, waiting in
+ *  read(2): nothing else needs this process meanwhile, and no stream
+ *  machinery runs per chunk. Each chunk is a Buffer of its own (blobs
+ *  point into it). */
+export function readTraceFd(fd: number, h: TraceHandlers): void {
+  const { parser, feed } = feeder(h);
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) {
+    const buf = Buffer.allocUnsafeSlow(FD_CHUNK);
+    let n: number;
+    try {
+      n = readSync(fd, buf, 0, FD_CHUNK, null);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EINTR') continue;
+      if (code !== 'EAGAIN') throw e;
+      Atomics.wait(pause, 0, 0, 1); // someone made it non-blocking: poll each ms
+      continue;
     }
-    onChunk();
+    if (n === 0) break;
+    feed(buf.subarray(0, n));
   }
   parser.end();
 }

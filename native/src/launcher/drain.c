@@ -1,5 +1,6 @@
 /* drain.c - `trapline capture`: runs a client with the capture plugin and
- * writes its trace stream. The Node CLI runs it for `trace` and `record`.
+ * writes its trace stream. `trace` and `record` run it as the Node CLI
+ * asks (supervisor.c, or spawned by a Node started directly).
  *
  *   trapline capture (--output FILE | --output-fd N) [--strings N] [--vdso] [--first-only]
  *                    [--plugin SPEC]... [--no-follow] [--] PROG [ARGS...]
@@ -44,7 +45,6 @@
 #define NR_futex 202
 #define NR_set_robust_list 273
 #define NR_memfd_create 319
-#define NR_prlimit64 302
 #define NR_clock_gettime 228
 #define NR_nanosleep 35
 #define F_DUPFD_CLOEXEC 1030
@@ -66,8 +66,6 @@
 #define SIGQUIT 3
 #define SIGPIPE 13
 #define SIGCHLD 17
-#define SA_RESTORER 0x04000000
-#define SIG_DFL 0
 #define SIG_IGN 1
 #define ESRCH 3
 #define EINTR 4
@@ -75,7 +73,6 @@
 #define EPIPE 32
 #define CLOCK_REALTIME 0
 #define CLOCK_MONOTONIC 1
-#define RLIMIT_CORE 4
 #define AT_SYSINFO_EHDR 33
 #define AT_FDCWD (-100)
 
@@ -87,9 +84,6 @@
 #define SWEEP_NS 250000000L        /* how often rings of dead threads are sought */
 #define OUT_CAP (1 << 20)
 
-struct ksigaction {
-    uint64_t handler, flags, restorer, mask;
-};
 struct timespec_ {
     long sec, nsec;
 };
@@ -385,9 +379,6 @@ static void on_sigchld(int sig)
     /* Makes the drain's futex wait return at once, however close it is. */
     __atomic_add_fetch(&shm->wake_seq, 1, __ATOMIC_SEQ_CST);
 }
-void tl_drain_restorer(void);
-__asm__(".text\n.globl tl_drain_restorer\ntl_drain_restorer:\n\tmov $15, %eax\n\tsyscall\n\thlt\n");
-
 /* Reaps what has exited; returns 1 when no descendant is left. */
 static int reap(void)
 {
@@ -405,27 +396,10 @@ static int reap(void)
     }
 }
 
-static void set_action(int sig, uint64_t handler, struct ksigaction *old)
-{
-    struct ksigaction a = { handler, SA_RESTORER, (uint64_t)tl_drain_restorer, 0 };
-    tl_sys4(TL_NR_rt_sigaction, sig, (long)&a, (long)old, 8);
-}
-
 static __attribute__((noreturn)) void finish(void)
 {
     flush();
-    int st = client_status;
-    if ((st & 0x7f) == 0)
-        tl_exit_group((st >> 8) & 0xff);
-    int sig = st & 0x7f;
-    /* Die the client's death, without a core of our own. */
-    uint64_t no_core[2] = { 0, 0 };
-    tl_sys4(NR_prlimit64, 0, RLIMIT_CORE, (long)no_core, 0);
-    set_action(sig, SIG_DFL, 0);
-    uint64_t mask = ~(1ull << (sig - 1));
-    tl_sys4(TL_NR_rt_sigprocmask, 2, (long)&mask, 0, 8);
-    tl_sys2(TL_NR_kill, tl_getpid(), sig);
-    tl_exit_group(128 + sig);
+    tl_exit_as(client_status);
 }
 
 /* ---- set-up ---- */
@@ -610,11 +584,10 @@ __attribute__((noreturn)) void tl_capture_main(int argc, char **argv, char **env
     if (pid < 0)
         tl_die(1, "cannot start the program (fork)", 0, 0);
     client_pid = (int)pid;
-    struct ksigaction old;
-    set_action(SIGINT, SIG_IGN, &old);
-    set_action(SIGQUIT, SIG_IGN, &old);
-    set_action(SIGPIPE, SIG_IGN, &old);
-    set_action(SIGCHLD, (uint64_t)on_sigchld, &old);
+    tl_set_signal(SIGINT, SIG_IGN, 0);
+    tl_set_signal(SIGQUIT, SIG_IGN, 0);
+    tl_set_signal(SIGPIPE, SIG_IGN, 0);
+    tl_set_signal(SIGCHLD, (uint64_t)on_sigchld, 0);
     tl_sys4(TL_NR_rt_sigprocmask, 2, (long)&mask, 0, 8);
 
     struct tl_trace_file_head fh;

@@ -8,8 +8,10 @@
  * record, the client's LD_* and allocator variables stashed where the
  * host's ld.so cannot see them; trapline-exec checks what needs a loader
  * (plugin objects, ELF headers). The internal command `capture` (drain.c)
- * starts the client the same way under the trace drain. Every other
- * command goes to the Node CLI (dist/src/cli.js of this package). */
+ * starts the client the same way under the trace drain. `trace` and
+ * `record` start the Node CLI as a child and run the capture it asks for
+ * (supervisor.c); every other command goes to the Node CLI (dist/src/cli.js
+ * of this package). */
 #include "launcher.h"
 #include "../base/builtin_plugins.h"
 #include "../base/mem.h"
@@ -159,19 +161,16 @@ static size_t own_dir(void)
  * (about 40 ms here); the CLI makes no TLS connection. It goes to Node as
  * TRAPLINE_NODE_EXTRA_CA_CERTS, and the CLI puts it back for the programs
  * it starts (src/cli.ts). */
-static void stash_ca_certs(char **envp)
+static char *stashed_ca_certs(char *entry)
 {
     static const char stashed[] = "TRAPLINE_";
     static char buf[4096];
-    char **e = env_entry(envp, "NODE_EXTRA_CA_CERTS");
-    if (!e)
-        return;
-    size_t len = tl_strlen(*e);
+    size_t len = tl_strlen(entry);
     if (len + sizeof stashed > sizeof buf)
-        return; /* implausibly long: Node may read it */
+        return entry; /* implausibly long: Node may read it */
     tl_memcpy(buf, stashed, sizeof stashed - 1);
-    tl_memcpy(buf + sizeof stashed - 1, *e, len + 1);
-    *e = buf;
+    tl_memcpy(buf + sizeof stashed - 1, entry, len + 1);
+    return buf;
 }
 
 /* Node's malloc (glibc's), unless the user tunes it: freed memory is kept
@@ -183,26 +182,29 @@ static const char node_tunables[] =
     "GLIBC_TUNABLES=glibc.malloc.trim_threshold=268435456:glibc.malloc.mmap_threshold=33554432";
 static const char node_tunables_mark[] = "TRAPLINE_NODE_TUNABLES=1";
 
-/* The environment Node starts with. */
-static char **node_environment(char **envp)
+/* The environment Node starts with (envp itself is left as it is: the
+ * programs' own when the supervisor starts them). */
+static char **node_environment(char **envp, const char *extra)
 {
-    stash_ca_certs(envp);
     size_t n = 0;
     for (; envp[n]; n++) {
-        if (n >= MAX_ENV - 3)
+        if (n >= MAX_ENV - 4)
             return envp; /* implausibly many: as it is */
         env_out[n] = envp[n];
+        if (!tl_memcmp(envp[n], "NODE_EXTRA_CA_CERTS=", 20))
+            env_out[n] = stashed_ca_certs(envp[n]);
     }
     if (!env_entry(envp, "GLIBC_TUNABLES")) {
         env_out[n++] = (char *)node_tunables;
         env_out[n++] = (char *)node_tunables_mark;
     }
+    if (extra)
+        env_out[n++] = (char *)extra;
     env_out[n] = 0;
     return env_out;
 }
 
-/* Anything but `run`: node dist/src/cli.js ARGS (this is native/build/). */
-static __attribute__((noreturn)) void to_node_cli(char **argv, char **envp)
+__attribute__((noreturn)) void tl_exec_node_cli(char **argv, char **envp, const char *extra)
 {
     size_t n = own_dir();
     static const char rel[] = "../../dist/src/cli.js";
@@ -215,9 +217,46 @@ static __attribute__((noreturn)) void to_node_cli(char **argv, char **envp)
     argv[0] = cli; /* argv[-1] of the client's vector is ours: argc */
     char **args = argv - 1;
     args[0] = (char *)"node";
-    long r = tl_sys3(TL_NR_execve, (long)node, (long)args, (long)node_environment(envp));
+    long r = tl_sys3(TL_NR_execve, (long)node, (long)args, (long)node_environment(envp, extra));
     (void)r;
     die(126, "cannot execute ", node, 0);
+}
+
+/* ---- signals, shared by the supervisor and the drain ---- */
+
+struct ksigaction {
+    uint64_t handler, flags, restorer, mask;
+};
+#define SA_RESTORER 0x04000000
+#define NR_prlimit64 302
+#define RLIMIT_CORE 4
+
+void tl_launcher_restorer(void);
+__asm__(".text\n.globl tl_launcher_restorer\ntl_launcher_restorer:\n\tmov $15, %eax\n\tsyscall\n\thlt\n");
+
+void tl_set_signal(int sig, uint64_t handler, uint64_t old[4])
+{
+    struct ksigaction a = { handler, SA_RESTORER, (uint64_t)tl_launcher_restorer, 0 };
+    tl_sys4(TL_NR_rt_sigaction, sig, (long)&a, (long)old, 8);
+}
+
+void tl_restore_signal(int sig, const uint64_t old[4])
+{
+    tl_sys4(TL_NR_rt_sigaction, sig, (long)old, 0, 8);
+}
+
+__attribute__((noreturn)) void tl_exit_as(int status)
+{
+    if ((status & 0x7f) == 0)
+        tl_exit_group((status >> 8) & 0xff);
+    int sig = status & 0x7f;
+    uint64_t no_core[2] = { 0, 0 };
+    tl_sys4(NR_prlimit64, 0, RLIMIT_CORE, (long)no_core, 0);
+    tl_set_signal(sig, 0 /* SIG_DFL */, 0);
+    uint64_t mask = ~(1ull << (sig - 1));
+    tl_sys4(TL_NR_rt_sigprocmask, 2, (long)&mask, 0, 8);
+    tl_sys2(TL_NR_kill, tl_getpid(), sig);
+    tl_exit_group(128 + sig);
 }
 
 /* Syntax of NAME[:key=value]... and whether NAME can be a plugin. */
@@ -331,8 +370,10 @@ void tl_launcher_main(uint64_t *sp)
     tl_memset(&rec, 0, sizeof rec);
     if (argc >= 2 && !tl_strcmp(argv[1], "capture"))
         tl_capture_main(argc, argv, envp);
+    if (argc >= 2 && (!tl_strcmp(argv[1], "trace") || !tl_strcmp(argv[1], "record")))
+        tl_supervise_cli(argv, envp);
     if (argc < 2 || tl_strcmp(argv[1], "run"))
-        to_node_cli(argv, envp);
+        tl_exec_node_cli(argv, envp, 0);
 
     for (; i < argc; i++) {
         const char *a = argv[i];

@@ -4,6 +4,7 @@
 #define TRAPLINE_LAUNCHER_LAUNCHER_H
 
 #include "../base/launch_record.h"
+#include <stdint.h>
 
 /* A line on stderr. */
 void tl_say(const char *s);
@@ -26,5 +27,23 @@ __attribute__((noreturn)) void tl_exec_host(struct tl_launch_record *rec, char *
 
 /* `trapline capture ...` (drain.c). */
 __attribute__((noreturn)) void tl_capture_main(int argc, char **argv, char **envp);
+
+/* `trapline trace` and `record`: Node checks the command line, this process
+ * starts the capture (supervisor.c). */
+__attribute__((noreturn)) void tl_supervise_cli(char **argv, char **envp);
+
+/* Execs node with dist/src/cli.js and argv[1...] (argv[-1] is free: the
+ * argc slot), in Node's environment (launcher.c) plus `extra` if not 0. */
+__attribute__((noreturn)) void tl_exec_node_cli(char **argv, char **envp, const char *extra);
+
+/* Sets the action of sig (a handler, or SIG_DFL 0 / SIG_IGN 1) with an
+ * empty mask; the old action into *old (struct of 4 words) if not 0. */
+void tl_set_signal(int sig, uint64_t handler, uint64_t old[4]);
+/* Restores an action tl_set_signal returned. */
+void tl_restore_signal(int sig, const uint64_t old[4]);
+
+/* Ends this process as a child whose wait status is `status` ended: with
+ * its exit code, or by its signal (re-raised, without a core of ours). */
+__attribute__((noreturn)) void tl_exit_as(int status);
 
 #endif
