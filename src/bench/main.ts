@@ -52,6 +52,8 @@ interface Case {
   /** The client takes `--per-call` after its arguments and prints
    *  `per-call ns: mean M median D`, timed inside its loop. */
   perCall?: boolean;
+  /** Makes what the case needs (files), once, before its first run. */
+  setup?: () => void;
 }
 
 /** One in-loop timing: the client's own mean and median ns per call. */
@@ -130,9 +132,10 @@ function pad(rows: string[][]): string {
     .join('\n');
 }
 
-/** A small C project for the make benchmark: 8 files, 2 jobs. */
-function makeProject(): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'trapline-bench-make-'));
+/** A small C project for the make benchmark in `dir`: 8 files, 2 jobs. */
+function makeProject(dir: string): void {
+  if (existsSync(dir)) return;
+  mkdirSync(dir);
   const objs: string[] = [];
   for (let i = 0; i < 8; i++) {
     writeFileSync(path.join(dir, `f${i}.c`), `int f${i}(int x) { return x * ${i + 1}; }\n`);
@@ -143,7 +146,6 @@ function makeProject(): string {
     `#include <stdio.h>\n${objs.map((_, i) => `int f${i}(int);`).join('\n')}\nint main(void) { printf("%d\\n", ${objs.map((_, i) => `f${i}(1)`).join(' + ')}); return 0; }\n`,
   );
   writeFileSync(path.join(dir, 'Makefile'), `MAKEFLAGS += -j2\nprog: main.o ${objs.join(' ')}\n\t$(CC) -o $@ $^\n%.o: %.c\n\t$(CC) -O1 -c -o $@ $<\n`);
-  return dir;
 }
 
 function main(): void {
@@ -154,9 +156,12 @@ function main(): void {
   }
   const tests = path.join(nativeBuildDir, 'tests');
   const N = opts.iterations;
+  // Everything the bench writes is below tmpRoot, removed at the end.
+  const tmpRoot = mkdtempSync(path.join(os.tmpdir(), 'trapline-bench-'));
+  const makeDir = path.join(tmpRoot, 'make');
   const cases: Case[] = [
     { name: 'getpid loop', cmd: path.join(tests, 'getpid_loop'), args: [String(N)], calls: N, baseline: ['0'] },
-    ...tracerCases(tests, N),
+    ...tracerCases(tests, N, tmpRoot),
     {
       name: 'clock_gettime loop',
       cmd: path.join(tests, 'clock_loop'),
@@ -195,11 +200,10 @@ function main(): void {
       calls: 50,
       baseline: ['-c', 'true'],
     },
-    { name: 'make build', cmd: 'make', args: ['-s', '-B', '-C', makeProject()] },
+    { name: 'make build', cmd: 'make', args: ['-s', '-B', '-C', makeDir], setup: () => makeProject(makeDir) },
     ...isolationCases(tests, N),
   ].filter((c) => !opts.only || c.name.includes(opts.only));
 
-  const tmpRoot = mkdtempSync(path.join(os.tmpdir(), 'trapline-bench-'));
   const warmCache = path.join(tmpRoot, 'warm');
   const baseEnv: NodeJS.ProcessEnv = { ...process.env };
   delete baseEnv.TRAPLINE_DEBUG;
@@ -226,6 +230,7 @@ function main(): void {
         const tlArgs = (args: string[]): string[] => [...(c.trapline ?? ['run']), '--', c.cmd, ...args];
         const args = c.perCall ? [...c.args, '--per-call'] : c.args;
         try {
+          c.setup?.();
           // Warm-up: fills the warm cache and the page cache.
           timeOnce(c.cmd, c.args, baseEnv);
           const tool = c.tool ?? binPath;
@@ -268,7 +273,6 @@ function main(): void {
     }
   } finally {
     rmSync(tmpRoot, { recursive: true, force: true });
-    for (const c of cases) if (c.trapline?.[1] === '--output') rmSync(c.trapline[2]!, { force: true });
   }
 
   const table: string[][] = [
@@ -315,11 +319,12 @@ function main(): void {
 /** The tracer: `record` (the capture alone), `trace -f -o FILE` (capture,
  *  decoding and printing) and strace on a getppid loop; `trace` and strace
  *  on tar of many small files; `trace` on a workload of over a second. */
-function tracerCases(tests: string, n: number): Case[] {
-  const out = path.join(os.tmpdir(), `trapline-bench-${process.pid}`);
+function tracerCases(tests: string, n: number, root: string): Case[] {
+  const out = path.join(root, 'trace-out');
   const loop = path.join(tests, 'getppid_loop');
   const fewer = Math.max(1, Math.floor(n / 50)); // strace: ~56 µs a call
-  const tree = smallFilesTree();
+  const tree = path.join(root, 'tree');
+  const setup = (): void => smallFilesTree(tree);
   const loopCase = (name: string, trapline: string[], k: number, tool?: string): Case => ({
     name: `getppid loop, ${name}`, cmd: loop, args: [String(k)], calls: k, baseline: ['0'], trapline, tool, modes: ['warm'],
     perCall: true,
@@ -329,8 +334,8 @@ function tracerCases(tests: string, n: number): Case[] {
     loopCase('record', ['record', '-o', `${out}.tltrace`], n),
     loopCase('trace -f -o FILE', ['trace', '-f', '-o', `${out}.txt`], n),
     loopCase('strace -f -o FILE', ['-f', '-o', `${out}.strace`], fewer, 'strace'),
-    { name: 'tar of 20,000 small files, trace -f -o FILE', cmd: '/bin/tar', args: tarArgs, trapline: ['trace', '-f', '-o', `${out}.txt`], modes: ['warm'] },
-    { name: 'tar of 20,000 small files, strace -f -o FILE', cmd: '/bin/tar', args: tarArgs, trapline: ['-f', '-o', `${out}.strace`], tool: 'strace', modes: ['warm'] },
+    { name: 'tar of 20,000 small files, trace -f -o FILE', cmd: '/bin/tar', args: tarArgs, trapline: ['trace', '-f', '-o', `${out}.txt`], modes: ['warm'], setup },
+    { name: 'tar of 20,000 small files, strace -f -o FILE', cmd: '/bin/tar', args: tarArgs, trapline: ['-f', '-o', `${out}.strace`], tool: 'strace', modes: ['warm'], setup },
     {
       // Over a second natively: compression, reading and writing files.
       name: 'tar+gzip of 20,000 files x4, trace -o FILE',
@@ -338,19 +343,20 @@ function tracerCases(tests: string, n: number): Case[] {
       args: ['-c', `for i in 1 2 3 4; do tar -czf ${out}.tgz -C ${tree} . ; done`],
       trapline: ['trace', '-o', `${out}.txt`],
       modes: ['warm'],
+      setup,
     },
   ];
 }
 
-/** 20,000 small files in 400 directories, for the tar cases. */
-function smallFilesTree(): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'trapline-bench-tree-'));
+/** 20,000 small files in 400 directories at `dir`, for the tar cases. */
+function smallFilesTree(dir: string): void {
+  if (existsSync(dir)) return;
+  mkdirSync(dir);
   for (let d = 0; d < 400; d++) {
     const sub = path.join(dir, `d${d}`);
     mkdirSync(sub);
     for (let f = 0; f < 50; f++) writeFileSync(path.join(sub, `f${f}.txt`), `file ${d}/${f}\n`.repeat(1 + ((d * 50 + f) % 40)));
   }
-  return dir;
 }
 
 /** getppid loops under a raw plugin, libc-demo hooking getppid (two fs
