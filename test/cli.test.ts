@@ -1,10 +1,9 @@
 // The `trapline` command (native/build/trapline) and the Node CLI behind it.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe as suite, test } from 'node:test';
-import { describe, root, run, skipWithoutLauncher, testProgram, traplineBin } from './helpers.js';
+import { describe, root, run, skipWithoutLauncher, tempDir, testProgram, traplineBin } from './helpers.js';
 
 const cliJs = path.join(root, 'dist', 'src', 'cli.js');
 
@@ -23,7 +22,7 @@ suite('the trapline command', () => {
   test('`run` never starts Node; other commands do', (t) => {
     if (skipWithoutLauncher(t)) return;
     // A fake `node` first on PATH leaves a mark when it is started.
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'trapline-fake-node-'));
+    const dir = tempDir('fake-node');
     const mark = path.join(dir, 'started');
     writeFileSync(path.join(dir, 'node'), `#!/bin/sh\ntouch '${mark}'\nexit 3\n`, { mode: 0o755 });
     const env = { ...process.env, PATH: `${dir}:${process.env.PATH ?? '/usr/bin:/bin'}` };
