@@ -44,8 +44,11 @@
 static const int held_signals[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGPIPE };
 #define HELD (sizeof held_signals / sizeof held_signals[0])
 
-static char request[256 * 1024];
-static char *capture_argv[16384];
+/* Room for what exec itself allows (ARG_MAX is a quarter of the stack
+ * limit, 2 MiB by default): untouched pages of .bss cost nothing. */
+static char request[8 << 20];
+#define MAX_ARGS (1 << 20)
+static char *capture_argv[1 + MAX_ARGS + 1]; /* [0] is "trapline" */
 
 static int wait_for(long pid)
 {
@@ -75,12 +78,14 @@ static long read_request(int fd)
     return used >= 2 && request[used - 1] == 0 && request[used - 2] == 0 ? used : -1;
 }
 
-/* request[0, len) as an argv (the final empty string ends it). */
+/* request[0, len) as `trapline ARGS...` in capture_argv (the final empty
+ * string ends it): the argument count, or -1. */
 static int split_request(long len)
 {
-    int argc = 0;
+    int argc = 1;
+    capture_argv[0] = (char *)"trapline";
     for (long at = 0; at < len && request[at]; at += (long)tl_strlen(request + at) + 1) {
-        if (argc == (int)(sizeof capture_argv / sizeof capture_argv[0]) - 1)
+        if (argc > MAX_ARGS)
             return -1;
         capture_argv[argc++] = request + at;
     }
@@ -129,7 +134,7 @@ __attribute__((noreturn)) void tl_supervise_cli(char **argv, char **envp)
     long len = read_request(control[0]);
     tl_sys1(TL_NR_close, control[0]);
     int argc = len < 0 ? -1 : split_request(len);
-    if (argc < 2 || tl_strcmp(capture_argv[0], "capture")) {
+    if (argc < 3 || tl_strcmp(capture_argv[1], "capture")) {
         tl_sys1(TL_NR_close, stream[1]);
         tl_exit_as(wait_for(node)); /* Node said why, or printed its help */
     }
@@ -139,11 +144,7 @@ __attribute__((noreturn)) void tl_supervise_cli(char **argv, char **envp)
         /* The program gets the dispositions the command was started with. */
         for (unsigned i = 0; i < HELD; i++)
             tl_restore_signal(held_signals[i], old[i]);
-        /* As if run as `trapline capture ...`: argv[0] is not looked at. */
-        char *args[sizeof capture_argv / sizeof capture_argv[0] + 1];
-        args[0] = (char *)"trapline";
-        tl_memcpy(args + 1, capture_argv, (size_t)(argc + 1) * sizeof *args);
-        tl_capture_main(argc + 1, args, envp);
+        tl_capture_main(argc, capture_argv, envp); /* as `trapline capture ...` */
     }
     tl_sys1(TL_NR_close, stream[1]);
     if (capture < 0) {
