@@ -155,6 +155,14 @@ test('through the trapline command (Node never forked): status, signal, errors a
   assert.match(shown.stderr, /\+\+\+ exited with 3 \+\+\+\n$/);
 });
 
+test('through the trapline command: 50,000 arguments reach the program', (t) => {
+  if (skipWithoutLauncher(t)) return;
+  const many = Array.from({ length: 50_000 }, (_, i) => String(i));
+  const r = run(launcher, ['trace', '-o', '/dev/null', '--', '/bin/sh', '-c', 'echo $# "$1" "${50000}"', 'sh', ...many]);
+  assert.equal(r.status, 0, describe(r));
+  assert.equal(r.stdout, '50000 0 49999\n');
+});
+
 test('the launcher keeps NODE_EXTRA_CA_CERTS from Node, and the program gets it back', (t) => {
   if (skipWithoutLauncher(t)) return;
   const env = { NODE_EXTRA_CA_CERTS: '/nonexistent/ca.pem' };
