@@ -112,6 +112,14 @@ TL_INLINE void tl_populate_write(const void *addr, size_t len)
     uintptr_t lo = (uintptr_t)addr & ~(uintptr_t)4095, hi = ((uintptr_t)addr + len + 4095) & ~(uintptr_t)4095;
     tl_sys3(TL_NR_madvise, (long)lo, (long)(hi - lo), 23 /* MADV_POPULATE_WRITE */);
 }
+/* Maps [addr, addr+len) of a file mapping now, in one call: pages the page
+ * cache holds cost about 0.1 µs each here, a read fault about 8 µs. Linux
+ * 5.14; older kernels refuse it, harmlessly. */
+TL_INLINE void tl_populate_read(const void *addr, size_t len)
+{
+    uintptr_t lo = (uintptr_t)addr & ~(uintptr_t)4095, hi = ((uintptr_t)addr + len + 4095) & ~(uintptr_t)4095;
+    tl_sys3(TL_NR_madvise, (long)lo, (long)(hi - lo), 22 /* MADV_POPULATE_READ */);
+}
 
 TL_INLINE long tl_getpid(void) { return tl_sys0(TL_NR_getpid); }
 TL_INLINE long tl_gettid(void) { return tl_sys0(TL_NR_gettid); }

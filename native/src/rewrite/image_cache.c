@@ -15,6 +15,7 @@
 #include "plan_cache.h"
 #include "../base/strbuf.h"
 #include "../base/hot_text.h"
+#include "../base/sys.h"
 #include <elf.h>
 #include <fcntl.h>
 #include <link.h>
@@ -22,8 +23,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-
-#define MADV_POPULATE_READ_ 22 /* Linux 5.14; older kernels refuse it, harmlessly */
 #include <sys/statvfs.h>
 #include <unistd.h>
 
@@ -129,11 +128,10 @@ int tl_image_cache_map(const struct tl_image_mapping *m, struct tl_patch *out, s
         goto miss;
     }
     close(fd);
-    /* The page cache holds the image: map all of its text now, in one call
-     * (about 0.1 µs a page) rather than a read fault (about 8 µs) for
-     * each stretch the program runs first. */
-    madvise((void *)stub_lo, h.stub_size, MADV_POPULATE_READ_);
-    madvise((void *)m->lo, m->len, MADV_POPULATE_READ_);
+    /* The page cache holds the image: map all of its text now rather than
+     * a read fault for each stretch the program runs first. */
+    tl_populate_read((void *)stub_lo, h.stub_size);
+    tl_populate_read((void *)m->lo, m->len);
     for (size_t i = 0; i < h.nsites; i++) {
         sites[i].start += m->base, sites[i].site += m->base;
         sites[i].end += m->base, sites[i].stub += m->base;
