@@ -51,17 +51,16 @@ int tl_cache_path(const char *subdir, const char *name, char *out, size_t size, 
         tl_sb_str(&d, getenv("HOME")), tl_sb_str(&d, "/.cache");
     else
         return -1;
-    if (make_dirs) {
+    /* BASE, BASE/trapline, BASE/trapline/SUBDIR: each made if asked. */
+    if (make_dirs)
         mkdir(dir, 0700);
-        strncat(dir, "/trapline", sizeof dir - strlen(dir) - 1);
+    tl_sb_str(&d, "/trapline");
+    if (make_dirs)
         mkdir(dir, 0700);
-        strncat(dir, "/", sizeof dir - strlen(dir) - 1);
-        strncat(dir, subdir, sizeof dir - strlen(dir) - 1);
+    tl_sb_str(&d, "/");
+    tl_sb_str(&d, subdir);
+    if (make_dirs)
         mkdir(dir, 0700);
-    } else {
-        strncat(dir, "/trapline/", sizeof dir - strlen(dir) - 1);
-        strncat(dir, subdir, sizeof dir - strlen(dir) - 1);
-    }
     struct tl_strbuf o = tl_sb_init(out, size);
     tl_sb_str(&o, dir);
     tl_sb_str(&o, "/");
