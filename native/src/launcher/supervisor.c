@@ -22,6 +22,7 @@
  * but the pipes. */
 #include "launcher.h"
 #include "../base/mem.h"
+#include "../base/strbuf.h"
 #include "../base/sys.h"
 
 #define NR_pipe2 293
@@ -115,14 +116,14 @@ __attribute__((noreturn)) void tl_supervise_cli(char **argv, char **envp)
         tl_sys1(TL_NR_close, stream[1]);
         tl_sys3(NR_fcntl, control[1], F_SETFD, 0);
         tl_sys3(NR_fcntl, stream[0], F_SETFD, 0);
-        static char var[80] = "TRAPLINE_SUPERVISOR=";
-        char *p = var + tl_strlen(var);
-        p += tl_fmt_u64(p, (unsigned long long)control[1]);
-        *p++ = ',';
-        p += tl_fmt_u64(p, (unsigned long long)stream[0]);
-        *p++ = ',';
-        p += tl_fmt_u64(p, (unsigned long long)stream[1]);
-        *p = 0;
+        static char var[80];
+        struct tl_strbuf b = tl_sb_init(var, sizeof var);
+        tl_sb_str(&b, "TRAPLINE_SUPERVISOR=");
+        tl_sb_dec(&b, (uint64_t)control[1]);
+        tl_sb_str(&b, ",");
+        tl_sb_dec(&b, (uint64_t)stream[0]);
+        tl_sb_str(&b, ",");
+        tl_sb_dec(&b, (uint64_t)stream[1]);
         tl_exec_node_cli(argv, envp, var);
     }
     tl_sys1(TL_NR_close, control[1]);
