@@ -194,17 +194,17 @@ async function traceAction(argv: string[], f: ViewFlags): Promise<void> {
     ignoreTerminalSignals();
     const { TraceView } = await decoder;
     const view = new TraceView(options, out.write);
+    let error: unknown;
     try {
       decodeFd(supervisor.stream, view, out);
     } catch (e) {
-      out.close();
-      // No header: the capture could not start the program, and said why;
-      // the supervisor ends as it did.
-      if (!view.started) process.exit(0);
-      fail('trace', e);
+      error = e;
     }
     out.close();
-    process.exit(0); // the supervisor ends as the program did
+    // Without a header the capture could not start the program, and said
+    // why. Either way the supervisor ends as the program did.
+    if (error !== undefined && view.started) fail('trace', error);
+    process.exit(0);
   }
   const child = startCapture(capture, argv);
   const pipe = child.stdio[3] as Readable;

@@ -390,13 +390,13 @@ export class TraceParser {
     // Check the magic as soon as it is here, so garbage fails fast.
     if (buf.length >= 8 && !buf.subarray(0, 8).equals(TRACE_MAGIC))
       throw new TraceFormatError('not a trapline trace stream (bad magic)');
-    const size = buf.length < FILE_HEAD_SIZE ? Infinity : parseHeader(buf).size;
-    if (buf.length < size) {
+    const parsed = buf.length < FILE_HEAD_SIZE ? undefined : parseHeader(buf);
+    if (!parsed || buf.length < parsed.size) {
       this.pending = buf;
       return -1;
     }
-    this.header = parseHeader(buf).header;
-    return size;
+    this.header = parsed.header;
+    return parsed.size;
   }
 
   /** Each whole record of buf from `off`; returns what is left (the start

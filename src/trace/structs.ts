@@ -15,7 +15,6 @@ export interface StructOptions {
   raw: boolean;
 }
 
-
 /** `0644`, `000`: strace's %#03o. */
 export function octalMode(v: bigint | number): string {
   return Number(v) === 0 ? '000' : ('0' + v.toString(8)).padStart(3, '0');
